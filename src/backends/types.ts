@@ -1,0 +1,52 @@
+import type { CapturedFigure } from '../sinks/types.js';
+
+/** A file to place in the sandbox's working directory. */
+export interface SandboxFile {
+  /** Relative to the sandbox's working directory. */
+  path: string;
+  content: string | Uint8Array;
+}
+
+export interface BackendRunOptions {
+  /** Interrupt the code after this long. The backend keeps the session when the interrupt works. */
+  timeoutMs: number;
+  abortSignal?: AbortSignal;
+  /** Raw stdout as it arrives, markers included. Called in order; the backend keeps no copy. */
+  onStdout: (text: string) => void;
+  /** Raw stderr as it arrives. */
+  onStderr: (text: string) => void;
+}
+
+/** What a backend reports about one run. The output itself went through the callbacks. */
+export interface BackendRunResult {
+  /** The process or service exit code, when there is one. */
+  exitCode: number | null;
+  /** The run hit `timeoutMs` (or was aborted) and was interrupted. */
+  interrupted?: 'timeout' | 'abort';
+  /**
+   * The session is gone (the process died, or did not answer the interrupt and was killed).
+   * The next call needs a new session.
+   */
+  crashed?: { reason: string };
+  /** Figures the backend received out of band (e.g. image content blocks), in order. */
+  figures?: Omit<CapturedFigure, 'index'>[];
+}
+
+/** One live sandbox: a Python process, or a remote interpreter session. */
+export interface BackendSession {
+  readonly id: string;
+  /** False once the session died or was closed. */
+  readonly isAlive: boolean;
+  /** Runs Python source (already wrapped for figure capture) in the session's shared namespace. */
+  runCode(code: string, options: BackendRunOptions): Promise<BackendRunResult>;
+  writeFiles(files: SandboxFile[], options?: { abortSignal?: AbortSignal }): Promise<void>;
+  readFile(path: string, options?: { abortSignal?: AbortSignal }): Promise<Uint8Array>;
+  /** Stops the session and frees everything it holds. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Makes sessions. One factory per implementation: `localBackend()`, `agentCoreBackend()`. */
+export interface SandboxBackend {
+  readonly name: string;
+  createSession(options?: { abortSignal?: AbortSignal }): Promise<BackendSession>;
+}

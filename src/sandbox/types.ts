@@ -1,0 +1,70 @@
+import type { SandboxBackend } from '../backends/types.js';
+import type { FigureProblem, ImageSink, StoredFigure } from '../sinks/types.js';
+
+/** How figures are captured inside the sandbox. */
+export interface CaptureOptions {
+  /** Capture matplotlib figures. When false, figures stay open and nothing is sent. @default true */
+  enabled?: boolean;
+  /** Image format figures are saved in. @default 'png' */
+  format?: 'png' | 'svg' | 'jpeg';
+  /** Resolution figures are saved at. @default 100 */
+  dpi?: number;
+  /** Figures kept per execution; the rest are listed in `problems`. @default 20 */
+  maxFigures?: number;
+  /** Largest encoded figure kept; larger ones are listed in `problems`. @default 10485760 (10 MiB) */
+  maxFigureBytes?: number;
+}
+
+export interface CodeSandboxOptions {
+  /** Where the code runs: `localBackend()`, `agentCoreBackend()`, ... */
+  backend: SandboxBackend;
+  /** Where figures are stored. @default base64Sink() */
+  imageSink?: ImageSink;
+  capture?: CaptureOptions;
+  /** Time one execution may take before it is interrupted. @default 120000 */
+  timeoutMs?: number;
+  /** Largest accepted code, in UTF-8 bytes. @default 1048576 (1 MiB) */
+  maxCodeBytes?: number;
+}
+
+export interface ExecuteOptions {
+  /** What the code does, in a few words; kept for logs and tools. */
+  description?: string;
+  /** Overrides the sandbox's `timeoutMs` for this call. */
+  timeoutMs?: number;
+  /** Cancels the call: the running code is interrupted and the promise rejects with an `AbortError`. */
+  abortSignal?: AbortSignal;
+  /** Run in a fresh session: variables from earlier calls are dropped first. @default false */
+  clearContext?: boolean;
+  /** User output as it arrives, figure markers already removed. */
+  onStdout?: (text: string) => void;
+  /** Standard error as it arrives. */
+  onStderr?: (text: string) => void;
+}
+
+/** A Python exception, with line numbers of the user's code. */
+export interface PythonError {
+  /** Exception class name, e.g. `ZeroDivisionError`; `TimeoutError` and `SandboxCrashed` for those outcomes. */
+  name: string;
+  value: string;
+  traceback: string;
+}
+
+export interface ExecutionResult {
+  /** Unique and random; used in sink keys. */
+  executionId: string;
+  /** User output only: figure markers removed. */
+  stdout: string;
+  stderr: string;
+  exitCode: number | null;
+  /** The code raised, timed out, or the sandbox died. */
+  isError: boolean;
+  error?: PythonError;
+  durationMs: number;
+  /** In the order the code made them. */
+  figures: StoredFigure[];
+  /** Figures that could not be captured or stored, and why. */
+  problems: FigureProblem[];
+  /** The previous session was lost (expired or crashed): variables from earlier calls are gone. */
+  sessionRestarted?: boolean;
+}
