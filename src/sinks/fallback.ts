@@ -1,0 +1,31 @@
+import { ConfigError, SinkError, errorMessage } from '../errors.js';
+import type { ImageSink } from './types.js';
+
+/**
+ * Tries each sink in order until one stores the figure. Every failure on the way is reported as a
+ * `store` problem naming the sink and the reason, so `ExecutionResult.problems` says why, say, S3
+ * was skipped. When all fail, throws a `SinkError` listing each reason.
+ */
+export function fallbackSink(...sinks: ImageSink[]): ImageSink {
+  if (sinks.length === 0) {
+    throw new ConfigError('fallbackSink needs at least one sink, e.g. fallbackSink(s3Sink({ bucket }), base64Sink()).');
+  }
+  const name = `fallback(${sinks.map((sink) => sink.name).join(',')})`;
+  return {
+    name,
+    async put(figure, context) {
+      const failures: string[] = [];
+      for (const sink of sinks) {
+        context.abortSignal?.throwIfAborted();
+        try {
+          return await sink.put(figure, context);
+        } catch (error) {
+          const reason = errorMessage(error);
+          failures.push(`${sink.name}: ${reason}`);
+          context.reportProblem({ index: figure.index, stage: 'store', sink: sink.name, reason });
+        }
+      }
+      throw new SinkError(name, `Every sink failed to store figure ${figure.index}: ${failures.join('; ')}`);
+    },
+  };
+}
