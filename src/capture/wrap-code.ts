@@ -1,0 +1,98 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { deflateSync } from 'node:zlib';
+import { ConfigError, InvalidInputError } from '../errors.js';
+import type { CaptureOptions } from '../sandbox/types.js';
+import prelude from './python/prelude.py?raw';
+
+/** What `wrapPythonCode` needs: the execution's nonce and how figures are captured. */
+export type WrapCodeOptions = { nonce: string } & CaptureOptions;
+
+/** The capture options with every default filled in. */
+export const DEFAULT_CAPTURE: Readonly<Required<CaptureOptions>> = Object.freeze({
+  enabled: true,
+  format: 'png',
+  dpi: 100,
+  maxFigures: 20,
+  maxFigureBytes: 10 * 1024 * 1024,
+});
+
+const NONCE_PATTERN = /^[0-9a-f]{32}$/;
+const FORMATS: ReadonlySet<string> = new Set(['png', 'svg', 'jpeg']);
+
+// Keyed by content so that a process running an older prelude installs this one instead.
+const PRELUDE_MODULE = `_sandplot_prelude_${createHash('sha256').update(prelude).digest('hex').slice(0, 16)}`;
+
+// Runs once per process, in a throwaway namespace. The prelude travels compressed because
+// Python compiles the whole wrapper on every call and a short literal compiles faster.
+const INSTALLER = [
+  'import binascii, sys, types, zlib',
+  `module = types.ModuleType('${PRELUDE_MODULE}')`,
+  `source = zlib.decompress(binascii.a2b_base64('${deflateSync(prelude, { level: 9 }).toString('base64')}'))`,
+  "exec(compile(source, '<sandplot-prelude>', 'exec', dont_inherit=True), module.__dict__)",
+  `sys.modules['${PRELUDE_MODULE}'] = module`,
+].join('\n');
+
+// One expression statement: it binds no name in the user's namespace, only `__import__` is
+// looked up there (user variables named `exec` or `sys` cannot break it), and the installer is
+// a string literal, compiled only when the prelude is missing. JSON string syntax is valid
+// Python string syntax.
+const INSTALLED_PRELUDE =
+  `(__import__('sys').modules.get('${PRELUDE_MODULE}') or ` +
+  `__import__('builtins').exec(${JSON.stringify(INSTALLER)}, {}) or ` +
+  `__import__('sys').modules['${PRELUDE_MODULE}'])`;
+
+/** A fresh execution nonce: 32 lowercase hex characters from a CSPRNG. */
+export function createNonce(): string {
+  return randomBytes(16).toString('hex');
+}
+
+/**
+ * Turns user code into self-contained Python that runs it in the caller's globals and writes
+ * every matplotlib figure (and the exception, if any) to stdout as nonce-tagged markers that
+ * `parseFigureMarkers` reads back. Works with `python3 -c` and when exec'd repeatedly in one
+ * persistent namespace.
+ */
+export function wrapPythonCode(code: string, options: WrapCodeOptions): string {
+  if (typeof code !== 'string') {
+    throw new InvalidInputError(`code must be a string, got ${typeof code}`);
+  }
+  if (typeof options?.nonce !== 'string' || !NONCE_PATTERN.test(options.nonce)) {
+    throw new InvalidInputError(
+      'nonce must be 32 lowercase hex characters; create one with createNonce()',
+    );
+  }
+  const capture = resolveCapture(options);
+  const source = Buffer.from(code, 'utf8').toString('base64');
+  return (
+    `${INSTALLED_PRELUDE}.run('${source}', '${options.nonce}', '${capture.format}', ` +
+    `${capture.dpi}, ${capture.maxFigures}, ${capture.maxFigureBytes}, ` +
+    `${capture.enabled ? 'True' : 'False'})\n`
+  );
+}
+
+// The values become Python literals, so anything unexpected is refused rather than quoted.
+function resolveCapture(options: CaptureOptions): Required<CaptureOptions> {
+  const enabled = options.enabled ?? DEFAULT_CAPTURE.enabled;
+  const format = options.format ?? DEFAULT_CAPTURE.format;
+  const dpi = options.dpi ?? DEFAULT_CAPTURE.dpi;
+  const maxFigures = options.maxFigures ?? DEFAULT_CAPTURE.maxFigures;
+  const maxFigureBytes = options.maxFigureBytes ?? DEFAULT_CAPTURE.maxFigureBytes;
+  if (typeof enabled !== 'boolean') {
+    throw new ConfigError(`capture.enabled must be true or false, got ${String(enabled)}`);
+  }
+  if (!FORMATS.has(format)) {
+    throw new ConfigError(`capture.format must be 'png', 'svg' or 'jpeg', got ${String(format)}`);
+  }
+  if (typeof dpi !== 'number' || !Number.isFinite(dpi) || dpi <= 0 || dpi > 10_000) {
+    throw new ConfigError(`capture.dpi must be a number above 0 and at most 10000, got ${dpi}`);
+  }
+  if (!Number.isSafeInteger(maxFigures) || maxFigures < 0) {
+    throw new ConfigError(`capture.maxFigures must be a whole number >= 0, got ${maxFigures}`);
+  }
+  if (!Number.isSafeInteger(maxFigureBytes) || maxFigureBytes < 1) {
+    throw new ConfigError(
+      `capture.maxFigureBytes must be a whole number >= 1, got ${maxFigureBytes}`,
+    );
+  }
+  return { enabled, format, dpi, maxFigures, maxFigureBytes };
+}
