@@ -1,0 +1,137 @@
+import { emitWarning } from 'node:process';
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { assertBwrapWorks } from './local/bwrap-probe.js';
+import { findPython } from './local/find-python.js';
+import { defaultCacheDir } from './local/font-cache.js';
+import { type LocalSessionConfig, startLocalSession } from './local/local-session.js';
+import type { SandboxBackend } from './types.js';
+
+const GIB = 1024 * 1024 * 1024;
+
+/** Options of `localBackend()`: a persistent Python process per session, sandboxed by bubblewrap. */
+export interface LocalBackendOptions {
+  /**
+   * How the Python is isolated. `'bwrap'` requires bubblewrap; `'auto'` uses it as well and
+   * fails with the same clear error when it is missing (it never runs unsandboxed by itself);
+   * `'none'` runs Python directly on the host, with only a private work dir and a cleared
+   * environment: use it only for code you trust.
+   * @default 'auto'
+   */
+  isolation?: 'auto' | 'bwrap' | 'none';
+  /**
+   * The Python interpreter. It must import matplotlib, numpy (and pandas, for the usual code).
+   * @default the SANDPLOT_PYTHON environment variable, else the first python3 with matplotlib
+   * among /usr/bin/python3, /usr/local/bin/python3 and the PATH
+   */
+  pythonPath?: string;
+  /**
+   * The bubblewrap executable.
+   * @default 'bwrap' (looked up in PATH)
+   */
+  bwrapPath?: string;
+  /**
+   * Address-space limit of the session's Python (RLIMIT_AS). Allocations beyond it raise
+   * MemoryError in the cell.
+   * @default 4294967296 (4 GiB)
+   */
+  memoryLimitBytes?: number;
+  /**
+   * CPU time the session's Python may use in total (RLIMIT_CPU), over all its cells: the session
+   * is killed when it is used up and the run reports `crashed`.
+   * @default 3600
+   */
+  cpuTimeLimitSeconds?: number;
+  /**
+   * Largest file the code may write (RLIMIT_FSIZE).
+   * @default 1073741824 (1 GiB)
+   */
+  maxFileBytes?: number;
+  /**
+   * After a timeout or abort, how long the code may take to stop after SIGINT (a second SIGINT
+   * comes halfway) before the whole sandbox is killed and the run reports `crashed`.
+   * @default 2000
+   */
+  interruptGraceMs?: number;
+  /**
+   * How long `createSession()` may take to start Python and import matplotlib.
+   * @default 30000
+   */
+  startTimeoutMs?: number;
+  /**
+   * Host folder for matplotlib's font list, copied into every new session to save ~0.5 s of
+   * start time. Only this process's user may write it.
+   * @default `<os.tmpdir()>/sandplot-cache/<uid>`
+   */
+  cacheDir?: string;
+}
+
+const optionsSchema = z.strictObject({
+  isolation: z.enum(['auto', 'bwrap', 'none']).default('auto'),
+  pythonPath: z.string().min(1).optional(),
+  bwrapPath: z.string().min(1).default('bwrap'),
+  memoryLimitBytes: z
+    .number()
+    .int()
+    .min(64 * 1024 * 1024)
+    .default(4 * GIB),
+  cpuTimeLimitSeconds: z.number().int().positive().default(3600),
+  maxFileBytes: z.number().int().positive().default(GIB),
+  interruptGraceMs: z.number().int().positive().max(600_000).default(2000),
+  startTimeoutMs: z.number().int().positive().max(2_147_483_647).default(30_000),
+  cacheDir: z.string().min(1).optional(),
+});
+
+let warnedUnsandboxed = false;
+
+/**
+ * Runs Python locally: one long-lived interpreter per session (variables and files persist
+ * between calls), isolated with bubblewrap, limited in memory, CPU time and file size.
+ * Options are checked here; Python and bubblewrap are probed at the first `createSession()`.
+ */
+export function localBackend(options: LocalBackendOptions = {}): SandboxBackend {
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const message =
+      issue?.code === 'unrecognized_keys'
+        ? `unknown option ${issue.keys.map((key) => `\`${key}\``).join(', ')}`
+        : `invalid option \`${issue?.path.join('.') || 'options'}\`: ${issue?.message ?? 'invalid'}`;
+    throw new ConfigError(`localBackend: ${message}`, { cause: parsed.error });
+  }
+  const settings = parsed.data;
+  if (settings.isolation === 'none' && !warnedUnsandboxed) {
+    warnedUnsandboxed = true;
+    emitWarning(
+      "localBackend({ isolation: 'none' }) runs Python WITHOUT a sandbox: the code can read and change anything this user can.",
+      { code: 'SANDPLOT_UNSANDBOXED' },
+    );
+  }
+
+  let resolved: Promise<LocalSessionConfig> | undefined;
+  const resolveConfig = async (): Promise<LocalSessionConfig> => {
+    const python = await findPython(settings.pythonPath);
+    if (settings.isolation !== 'none') {
+      await assertBwrapWorks(settings.bwrapPath, python, settings.isolation);
+    }
+    return {
+      isolation: settings.isolation === 'none' ? 'none' : 'bwrap',
+      bwrapPath: settings.bwrapPath,
+      python,
+      memoryLimitBytes: settings.memoryLimitBytes,
+      cpuTimeLimitSeconds: settings.cpuTimeLimitSeconds,
+      maxFileBytes: settings.maxFileBytes,
+      interruptGraceMs: settings.interruptGraceMs,
+      startTimeoutMs: settings.startTimeoutMs,
+      cacheDir: settings.cacheDir ?? defaultCacheDir(),
+    };
+  };
+
+  return {
+    name: 'local',
+    async createSession(sessionOptions = {}) {
+      resolved ??= resolveConfig();
+      return startLocalSession(await resolved, sessionOptions.abortSignal);
+    },
+  };
+}
