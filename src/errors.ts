@@ -36,7 +36,11 @@ export class SandplotError extends Error {
 
   /** True for any sandplot error, also one thrown by another copy of the package. */
   static isInstance(error: unknown): error is SandplotError {
-    return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[marker] === true;
+    return (
+      typeof error === 'object' &&
+      error !== null &&
+      (error as Record<symbol, unknown>)[marker] === true
+    );
   }
 }
 
@@ -50,7 +54,10 @@ export class InvalidInputError extends SandplotError {
 
 /** An option is wrong or something the configuration needs is missing on this machine. */
 export class ConfigError extends SandplotError {
-  constructor(message: string, options: SandplotErrorOptions & { code?: 'CONFIG_INVALID' | 'BACKEND_UNAVAILABLE' } = {}) {
+  constructor(
+    message: string,
+    options: SandplotErrorOptions & { code?: 'CONFIG_INVALID' | 'BACKEND_UNAVAILABLE' } = {},
+  ) {
     super(options.code ?? 'CONFIG_INVALID', message, options);
     this.name = 'ConfigError';
   }
@@ -58,7 +65,12 @@ export class ConfigError extends SandplotError {
 
 /** The sandbox backend failed (process could not start, service error). */
 export class BackendError extends SandplotError {
-  constructor(message: string, options: SandplotErrorOptions & { code?: 'BACKEND_FAILED' | 'BACKEND_UNAVAILABLE' | 'FILE_NOT_FOUND' } = {}) {
+  constructor(
+    message: string,
+    options: SandplotErrorOptions & {
+      code?: 'BACKEND_FAILED' | 'BACKEND_UNAVAILABLE' | 'FILE_NOT_FOUND';
+    } = {},
+  ) {
     super(options.code ?? 'BACKEND_FAILED', message, options);
     this.name = 'BackendError';
   }
@@ -66,7 +78,10 @@ export class BackendError extends SandplotError {
 
 /** A session could not be started, or was used after `close()`. */
 export class SessionError extends SandplotError {
-  constructor(message: string, options: SandplotErrorOptions & { code?: 'SESSION_FAILED' | 'SESSION_CLOSED' } = {}) {
+  constructor(
+    message: string,
+    options: SandplotErrorOptions & { code?: 'SESSION_FAILED' | 'SESSION_CLOSED' } = {},
+  ) {
     super(options.code ?? 'SESSION_FAILED', message, options);
     this.name = 'SessionError';
   }

@@ -1,4 +1,4 @@
-import { ConfigError, SinkError, errorMessage } from '../errors.js';
+import { ConfigError, errorMessage, SinkError } from '../errors.js';
 import type { ImageSink } from './types.js';
 
 /**
@@ -8,7 +8,9 @@ import type { ImageSink } from './types.js';
  */
 export function fallbackSink(...sinks: ImageSink[]): ImageSink {
   if (sinks.length === 0) {
-    throw new ConfigError('fallbackSink needs at least one sink, e.g. fallbackSink(s3Sink({ bucket }), base64Sink()).');
+    throw new ConfigError(
+      'fallbackSink needs at least one sink, e.g. fallbackSink(s3Sink({ bucket }), base64Sink()).',
+    );
   }
   const name = `fallback(${sinks.map((sink) => sink.name).join(',')})`;
   return {
@@ -25,7 +27,10 @@ export function fallbackSink(...sinks: ImageSink[]): ImageSink {
           context.reportProblem({ index: figure.index, stage: 'store', sink: sink.name, reason });
         }
       }
-      throw new SinkError(name, `Every sink failed to store figure ${figure.index}: ${failures.join('; ')}`);
+      throw new SinkError(
+        name,
+        `Every sink failed to store figure ${figure.index}: ${failures.join('; ')}`,
+      );
     },
   };
 }

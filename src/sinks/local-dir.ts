@@ -3,7 +3,7 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import { ConfigError, SinkError, errorMessage } from '../errors.js';
+import { ConfigError, errorMessage, SinkError } from '../errors.js';
 import { extensionFor } from './media.js';
 import type { ImageSink } from './types.js';
 
@@ -32,7 +32,10 @@ export function localDirSink(options: LocalDirSinkOptions): ImageSink {
     name: 'local-dir',
     async put(figure, context) {
       if (!/^[A-Za-z0-9_-]+$/.test(context.executionId)) {
-        throw new SinkError('local-dir', `localDirSink refused execution id ${JSON.stringify(context.executionId)}: ids must be letters, digits, _ and -.`);
+        throw new SinkError(
+          'local-dir',
+          `localDirSink refused execution id ${JSON.stringify(context.executionId)}: ids must be letters, digits, _ and -.`,
+        );
       }
       const name = `${context.executionId}-figure-${figure.index}.${extensionFor(figure.mediaType)}`;
       const path = resolve(dir, name);
@@ -54,7 +57,13 @@ export function localDirSink(options: LocalDirSinkOptions): ImageSink {
         );
       }
       const { data, ...rest } = figure;
-      return { ...rest, sink: 'local-dir', url: pathToFileURL(path).href, path, byteLength: data.byteLength };
+      return {
+        ...rest,
+        sink: 'local-dir',
+        url: pathToFileURL(path).href,
+        path,
+        byteLength: data.byteLength,
+      };
     },
   };
 }

@@ -43,7 +43,10 @@ describe('fallbackSink', () => {
 
   it('throws a SinkError listing every reason when all sinks fail', async () => {
     const problems: FigureProblem[] = [];
-    const sink = fallbackSink(localDirSink({ dir: await unwritableDir() }), localDirSink({ dir: await unwritableDir() }));
+    const sink = fallbackSink(
+      localDirSink({ dir: await unwritableDir() }),
+      localDirSink({ dir: await unwritableDir() }),
+    );
     const failure = sink.put(
       { index: 0, mediaType: 'image/png', data: tinyPng },
       { executionId: 'e', reportProblem: (problem) => problems.push(problem) },

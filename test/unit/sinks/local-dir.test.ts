@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +19,9 @@ describe('localDirSink', () => {
     );
     expect(stored.path).toBe(join(dir, 'e1-figure-1.png'));
     expect(fileURLToPath(stored.url)).toBe(stored.path);
-    expect(Buffer.compare(await readFile(join(dir, 'e1-figure-1.png')), Buffer.from(tinyPng))).toBe(0);
+    expect(Buffer.compare(await readFile(join(dir, 'e1-figure-1.png')), Buffer.from(tinyPng))).toBe(
+      0,
+    );
     expect(stored.byteLength).toBe(tinyPng.byteLength);
     expect(stored.data).toBeUndefined();
     // No temporary files are left behind, and the title did not steer the name.
@@ -31,15 +33,24 @@ describe('localDirSink', () => {
     const sink = localDirSink({ dir });
     const svg = new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg"/>');
     const jpeg = Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, 0, 0]);
-    await sink.put({ index: 0, mediaType: 'image/svg+xml', data: svg }, { executionId: 'x', reportProblem });
-    await sink.put({ index: 1, mediaType: 'image/jpeg', data: jpeg }, { executionId: 'x', reportProblem });
+    await sink.put(
+      { index: 0, mediaType: 'image/svg+xml', data: svg },
+      { executionId: 'x', reportProblem },
+    );
+    await sink.put(
+      { index: 1, mediaType: 'image/jpeg', data: jpeg },
+      { executionId: 'x', reportProblem },
+    );
     expect((await readdir(dir)).sort()).toEqual(['x-figure-0.svg', 'x-figure-1.jpg']);
   });
 
   it('refuses execution ids that could leave the folder', async () => {
     const sink = localDirSink({ dir: await mkdtemp(join(tmpdir(), 'sandplot-sink-')) });
     await expect(
-      sink.put({ index: 0, mediaType: 'image/png', data: tinyPng }, { executionId: '../x', reportProblem }),
+      sink.put(
+        { index: 0, mediaType: 'image/png', data: tinyPng },
+        { executionId: '../x', reportProblem },
+      ),
     ).rejects.toBeInstanceOf(SinkError);
   });
 
@@ -47,7 +58,10 @@ describe('localDirSink', () => {
     const parent = await mkdtemp(join(tmpdir(), 'sandplot-sink-'));
     await writeFile(join(parent, 'file'), 'not a folder');
     const sink = localDirSink({ dir: join(parent, 'file', 'figures') });
-    const failure = sink.put({ index: 0, mediaType: 'image/png', data: tinyPng }, { executionId: 'e', reportProblem });
+    const failure = sink.put(
+      { index: 0, mediaType: 'image/png', data: tinyPng },
+      { executionId: 'e', reportProblem },
+    );
     await expect(failure).rejects.toMatchObject({ code: 'SINK_FAILED', sink: 'local-dir' });
     await expect(failure).rejects.toThrow(/`dir` option/);
   });

@@ -1,0 +1,43 @@
+export type { LocalBackendOptions } from './backends/local.js';
+export { localBackend } from './backends/local.js';
+export type {
+  BackendRunOptions,
+  BackendRunResult,
+  BackendSession,
+  SandboxBackend,
+  SandboxFile,
+} from './backends/types.js';
+export { createFigureMarkerParser, parseFigureMarkers } from './capture/parse-markers.js';
+export type { WrapCodeOptions } from './capture/wrap-code.js';
+export { createNonce, wrapPythonCode } from './capture/wrap-code.js';
+export type { SandplotErrorCode, SandplotErrorOptions } from './errors.js';
+export {
+  AbortError,
+  BackendError,
+  ConfigError,
+  InvalidInputError,
+  SandplotError,
+  SessionError,
+  SinkError,
+  TimeoutError,
+} from './errors.js';
+export { CodeSandbox } from './sandbox/code-sandbox.js';
+export type {
+  CaptureOptions,
+  CodeSandboxOptions,
+  ExecuteOptions,
+  ExecutionResult,
+  PythonError,
+} from './sandbox/types.js';
+export { base64Sink } from './sinks/base64.js';
+export { fallbackSink } from './sinks/fallback.js';
+export type { LocalDirSinkOptions } from './sinks/local-dir.js';
+export { localDirSink } from './sinks/local-dir.js';
+export type {
+  CapturedFigure,
+  FigureMediaType,
+  FigureProblem,
+  ImageSink,
+  ImageSinkContext,
+  StoredFigure,
+} from './sinks/types.js';

@@ -1,0 +1,447 @@
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { z } from 'zod';
+import type { BackendRunResult, BackendSession, SandboxFile } from '../backends/types.js';
+import { createFigureMarkerParser } from '../capture/parse-markers.js';
+import { createNonce, DEFAULT_CAPTURE, wrapPythonCode } from '../capture/wrap-code.js';
+import {
+  AbortError,
+  ConfigError,
+  errorMessage,
+  InvalidInputError,
+  SandplotError,
+  SessionError,
+} from '../errors.js';
+import { withoutUndefined } from '../internal/without-undefined.js';
+import { base64Sink } from '../sinks/base64.js';
+import type { CapturedFigure, FigureProblem, ImageSink, StoredFigure } from '../sinks/types.js';
+import type {
+  CaptureOptions,
+  CodeSandboxOptions,
+  ExecuteOptions,
+  ExecutionResult,
+  PythonError,
+} from './types.js';
+
+const DEFAULT_TIMEOUT_MS = 120_000;
+const DEFAULT_MAX_CODE_BYTES = 1024 * 1024;
+/** Figures of one execution stored at once; sinks that talk to a network gain from overlap. */
+const SINK_CONCURRENCY = 4;
+
+const positiveInteger = z.number().int().positive();
+
+const captureSchema = z
+  .object({
+    enabled: z.boolean().optional(),
+    format: z.enum(['png', 'svg', 'jpeg']).optional(),
+    dpi: positiveInteger.max(2400).optional(),
+    maxFigures: z.number().int().nonnegative().max(1000).optional(),
+    maxFigureBytes: positiveInteger.optional(),
+  })
+  .strict();
+
+const sandboxOptionsSchema = z
+  .object({
+    backend: z.custom<CodeSandboxOptions['backend']>(
+      (value) =>
+        typeof value === 'object' &&
+        value !== null &&
+        typeof (value as { createSession?: unknown }).createSession === 'function',
+      { message: 'expected a backend such as localBackend()' },
+    ),
+    imageSink: z
+      .custom<ImageSink>(
+        (value) =>
+          typeof value === 'object' &&
+          value !== null &&
+          typeof (value as { put?: unknown }).put === 'function',
+        { message: 'expected an image sink such as base64Sink()' },
+      )
+      .optional(),
+    capture: captureSchema.optional(),
+    timeoutMs: positiveInteger.optional(),
+    maxCodeBytes: positiveInteger.optional(),
+  })
+  .strict();
+
+const executeOptionsSchema = z
+  .object({
+    description: z.string().optional(),
+    timeoutMs: positiveInteger.optional(),
+    abortSignal: z.instanceof(AbortSignal).optional(),
+    clearContext: z.boolean().optional(),
+    onStdout: z.function().optional(),
+    onStderr: z.function().optional(),
+  })
+  .strict();
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'options'}: ${issue.message}`)
+    .join('; ');
+}
+
+/**
+ * A Python sandbox for one conversation: the session starts on first use (exactly once, even
+ * under concurrent first calls), keeps its variables between calls, is replaced when lost, and is
+ * stopped by `close()` or `await using`. Calls run one at a time, in the order they were made.
+ */
+export class CodeSandbox implements AsyncDisposable {
+  readonly #backend: CodeSandboxOptions['backend'];
+  readonly #sink: ImageSink;
+  readonly #capture: Required<CaptureOptions>;
+  readonly #timeoutMs: number;
+  readonly #maxCodeBytes: number;
+  #session: BackendSession | undefined;
+  #starting: Promise<BackendSession> | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
+  #closed = false;
+  #closing: Promise<void> | undefined;
+  /** A session was lost since the last result said so. */
+  #sessionLost = false;
+
+  constructor(options: CodeSandboxOptions) {
+    const parsed = sandboxOptionsSchema.safeParse(options);
+    if (!parsed.success) {
+      throw new ConfigError(`Invalid CodeSandbox options: ${describeIssues(parsed.error)}.`, {
+        cause: parsed.error,
+      });
+    }
+    this.#backend = options.backend;
+    this.#sink = options.imageSink ?? base64Sink();
+    this.#capture = { ...DEFAULT_CAPTURE, ...withoutUndefined(options.capture ?? {}) };
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#maxCodeBytes = options.maxCodeBytes ?? DEFAULT_MAX_CODE_BYTES;
+  }
+
+  /** The current backend session's id; undefined before the first call and after `close()`. */
+  get sessionId(): string | undefined {
+    return this.#session?.isAlive ? this.#session.id : undefined;
+  }
+
+  /** The backend's name, e.g. `local` or `agentcore`. */
+  get backendName(): string {
+    return this.#backend.name;
+  }
+
+  /**
+   * Runs Python code in the session. Errors in the code are data on the result (`isError`,
+   * `error`); only infrastructure failures, invalid input and aborts throw.
+   */
+  executePython(code: string, options: ExecuteOptions = {}): Promise<ExecutionResult> {
+    try {
+      this.#checkCode(code);
+      this.#checkExecuteOptions(options);
+      this.#checkOpen();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#serial(options.abortSignal, () => this.#execute(code, options));
+  }
+
+  /** Writes files into the sandbox's working directory (paths relative to it). */
+  writeFiles(files: SandboxFile[], options: { abortSignal?: AbortSignal } = {}): Promise<void> {
+    try {
+      const parsed = z
+        .array(
+          z.object({
+            path: z.string().min(1),
+            content: z.union([z.string(), z.instanceof(Uint8Array)]),
+          }),
+        )
+        .safeParse(files);
+      if (!parsed.success) {
+        throw new InvalidInputError(
+          `writeFiles expects [{ path, content: string | Uint8Array }]: ${describeIssues(parsed.error)}.`,
+        );
+      }
+      this.#checkOpen();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#serial(options.abortSignal, async () => {
+      const session = await this.#ensureSession(options.abortSignal);
+      await session.writeFiles(files, withoutUndefined({ abortSignal: options.abortSignal }));
+    });
+  }
+
+  /** Reads a file from the sandbox's working directory, byte for byte. */
+  readFile(path: string, options: { abortSignal?: AbortSignal } = {}): Promise<Uint8Array> {
+    if (typeof path !== 'string' || path.length === 0) {
+      return Promise.reject(new InvalidInputError('readFile expects a non-empty path string.'));
+    }
+    try {
+      this.#checkOpen();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#serial(options.abortSignal, async () => {
+      const session = await this.#ensureSession(options.abortSignal);
+      return session.readFile(path, withoutUndefined({ abortSignal: options.abortSignal }));
+    });
+  }
+
+  /** Stops the session. Idempotent; later calls reject with `SESSION_CLOSED`. */
+  close(): Promise<void> {
+    this.#closed = true;
+    this.#closing ??= (async () => {
+      const starting = this.#starting;
+      this.#starting = undefined;
+      const session = this.#session ?? (await starting?.catch(() => undefined));
+      this.#session = undefined;
+      await session?.close();
+    })();
+    return this.#closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #checkCode(code: unknown): asserts code is string {
+    if (typeof code !== 'string') {
+      throw new InvalidInputError(
+        `executePython expects the code as a string, got ${typeOf(code)}.`,
+      );
+    }
+    if (code.trim().length === 0) {
+      throw new InvalidInputError('executePython got empty code: there is nothing to run.');
+    }
+    const bytes = Buffer.byteLength(code, 'utf8');
+    if (bytes > this.#maxCodeBytes) {
+      throw new InvalidInputError(
+        `The code is ${bytes} bytes, over the limit of ${this.#maxCodeBytes}. Raise the \`maxCodeBytes\` option of CodeSandbox, or send the data as a file with writeFiles().`,
+      );
+    }
+  }
+
+  #checkExecuteOptions(options: ExecuteOptions): void {
+    const parsed = executeOptionsSchema.safeParse(options);
+    if (!parsed.success) {
+      throw new InvalidInputError(
+        `Invalid executePython options: ${describeIssues(parsed.error)}.`,
+        {
+          cause: parsed.error,
+        },
+      );
+    }
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) {
+      throw new SessionError('This CodeSandbox was closed; create a new one to run more code.', {
+        code: 'SESSION_CLOSED',
+      });
+    }
+  }
+
+  /** Runs `task` after every earlier call has finished. */
+  #serial<T>(abortSignal: AbortSignal | undefined, task: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(() => {
+      throwIfAborted(abortSignal);
+      this.#checkOpen();
+      return task();
+    });
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #ensureSession(abortSignal: AbortSignal | undefined): Promise<BackendSession> {
+    if (this.#session?.isAlive) return this.#session;
+    if (this.#session) {
+      // The backend noticed the session died between calls (expired, killed).
+      const dead = this.#session;
+      this.#session = undefined;
+      this.#sessionLost = true;
+      await dead.close().catch(() => undefined);
+    }
+    this.#starting ??= this.#backend
+      .createSession(withoutUndefined({ abortSignal }))
+      .then((session) => {
+        if (this.#closed) {
+          void session.close();
+          throw new SessionError('This CodeSandbox was closed while its session was starting.', {
+            code: 'SESSION_CLOSED',
+          });
+        }
+        this.#session = session;
+        return session;
+      })
+      .finally(() => {
+        this.#starting = undefined;
+      });
+    return this.#starting;
+  }
+
+  async #execute(code: string, options: ExecuteOptions): Promise<ExecutionResult> {
+    const started = performance.now();
+    if (options.clearContext && this.#session) {
+      const old = this.#session;
+      this.#session = undefined;
+      await old.close();
+    }
+    const session = await this.#ensureSession(options.abortSignal);
+    const sessionRestarted = this.#sessionLost;
+    this.#sessionLost = false;
+
+    const executionId = randomBytes(16).toString('hex');
+    const nonce = createNonce();
+    const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
+    const parser = createFigureMarkerParser({
+      nonce,
+      maxFigureBytes: this.#capture.maxFigureBytes,
+    });
+    const stdout: string[] = [];
+    const stderr: string[] = [];
+
+    let run: BackendRunResult;
+    try {
+      run = await session.runCode(wrapPythonCode(code, { nonce, ...this.#capture }), {
+        timeoutMs,
+        ...withoutUndefined({ abortSignal: options.abortSignal }),
+        onStdout: (chunk) => {
+          const clean = parser.push(chunk);
+          if (clean.length > 0) {
+            stdout.push(clean);
+            options.onStdout?.(clean);
+          }
+        },
+        onStderr: (chunk) => {
+          stderr.push(chunk);
+          options.onStderr?.(chunk);
+        },
+      });
+    } catch (error) {
+      if (!session.isAlive) this.#forgetSession(session);
+      throw error;
+    }
+    const rest = parser.end();
+    if (rest.length > 0) {
+      stdout.push(rest);
+      options.onStdout?.(rest);
+    }
+    if (run.crashed || !session.isAlive) this.#forgetSession(session);
+
+    if (run.interrupted === 'abort') {
+      throw new AbortError(
+        'executePython was aborted by its abortSignal; the running code was interrupted.',
+        {
+          cause: options.abortSignal?.reason,
+        },
+      );
+    }
+
+    const error = this.#describeError(run, parser.error, timeoutMs);
+    const problems: FigureProblem[] = [...parser.problems];
+    const captured: CapturedFigure[] = [...parser.figures];
+    for (const figure of run.figures ?? []) captured.push({ ...figure, index: captured.length });
+    const figures = await this.#store(captured, {
+      executionId,
+      sessionId: session.id,
+      abortSignal: options.abortSignal,
+      problems,
+    });
+
+    const result: ExecutionResult = {
+      executionId,
+      stdout: stdout.join(''),
+      stderr: stderr.join(''),
+      // The capture wrapper catches the user's exception, so the process reports success; the
+      // result reports what `python script.py` would have: exit code 1.
+      exitCode: error !== undefined && run.exitCode === 0 ? 1 : run.exitCode,
+      isError: error !== undefined || (run.exitCode !== null && run.exitCode !== 0),
+      durationMs: performance.now() - started,
+      figures,
+      problems,
+    };
+    if (error) result.error = error;
+    if (sessionRestarted) result.sessionRestarted = true;
+    return result;
+  }
+
+  #forgetSession(session: BackendSession): void {
+    if (this.#session === session) this.#session = undefined;
+    this.#sessionLost = true;
+    void session.close().catch(() => undefined);
+  }
+
+  #describeError(
+    run: BackendRunResult,
+    pythonError: PythonError | undefined,
+    timeoutMs: number,
+  ): PythonError | undefined {
+    if (run.interrupted === 'timeout') {
+      return {
+        name: 'TimeoutError',
+        value: run.crashed
+          ? `The code ran longer than ${timeoutMs} ms and did not stop when interrupted, so the sandbox was restarted: variables from earlier calls are gone. Raise \`timeoutMs\` for longer work.`
+          : `The code ran longer than ${timeoutMs} ms and was interrupted; variables from earlier calls are kept. Raise \`timeoutMs\` for longer work.`,
+        traceback: pythonError?.traceback ?? '',
+      };
+    }
+    if (run.crashed) {
+      return {
+        name: 'SandboxCrashed',
+        value: `${run.crashed.reason}. Variables from earlier calls are lost; the next call runs in a new session.`,
+        traceback: '',
+      };
+    }
+    return pythonError;
+  }
+
+  async #store(
+    captured: CapturedFigure[],
+    context: {
+      executionId: string;
+      sessionId: string;
+      abortSignal: AbortSignal | undefined;
+      problems: FigureProblem[];
+    },
+  ): Promise<StoredFigure[]> {
+    const stored: (StoredFigure | undefined)[] = new Array(captured.length);
+    const sinkContext = {
+      executionId: context.executionId,
+      sessionId: context.sessionId,
+      ...withoutUndefined({ abortSignal: context.abortSignal }),
+      reportProblem: (problem: FigureProblem) => {
+        context.problems.push({ ...problem, reason: String(problem.reason) });
+      },
+    };
+    let next = 0;
+    const worker = async () => {
+      while (next < captured.length) {
+        const position = next++;
+        const figure = captured[position] as CapturedFigure;
+        try {
+          stored[position] = await this.#sink.put(figure, sinkContext);
+        } catch (error) {
+          if (SandplotError.isInstance(error) && error.code === 'ABORTED') throw error;
+          context.problems.push({
+            index: figure.index,
+            stage: 'store',
+            sink: this.#sink.name,
+            reason: errorMessage(error),
+          });
+        }
+      }
+    };
+    await Promise.all(
+      Array.from({ length: Math.min(SINK_CONCURRENCY, captured.length) }, () => worker()),
+    );
+    return stored.filter((figure): figure is StoredFigure => figure !== undefined);
+  }
+}
+
+function throwIfAborted(abortSignal: AbortSignal | undefined): void {
+  if (abortSignal?.aborted) {
+    throw new AbortError('The call was aborted by its abortSignal before it started.', {
+      cause: abortSignal.reason,
+    });
+  }
+}
+
+function typeOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value;
+}
