@@ -21,7 +21,8 @@ export default defineConfig([
   {
     entry: { index: 'src/index.ts' },
     format: ['esm', 'cjs'],
-    dts: true,
+    // `npm run build` emits declarations; the setup step before tests and the demo skips them.
+    dts: process.env.SANDPLOT_SKIP_DTS !== '1',
     sourcemap: true,
     clean: true,
     target: 'node20',

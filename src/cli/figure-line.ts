@@ -1,0 +1,16 @@
+import { relative } from 'node:path';
+import type { StoredFigure } from '../sinks/types.js';
+
+/** One human-readable line per stored figure: where it is, its size in bytes and pixels, its title. */
+export function figureLine(figure: StoredFigure): string {
+  const where = figure.path
+    ? relative(process.cwd(), figure.path) || figure.path
+    : shorten(figure.url);
+  const pixels = figure.width && figure.height ? `  ${figure.width}×${figure.height} px` : '';
+  const title = figure.title ? `  "${figure.title}"` : '';
+  return `figure ${figure.index + 1}: ${where}  ${figure.byteLength.toLocaleString('en-US')} bytes${pixels}${title}`;
+}
+
+function shorten(url: string): string {
+  return url.length > 80 ? `${url.slice(0, 60)}…(${url.length} chars)` : url;
+}

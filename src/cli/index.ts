@@ -1,0 +1,61 @@
+import { version } from '../../package.json';
+import { SandplotError } from '../errors.js';
+import { demoCommand, demoUsage } from './demo-command.js';
+import { runCommand, runUsage } from './run-command.js';
+
+const usage = `sandplot ${version}: a sandboxed Python with figure capture, for AI agents
+
+Usage:
+  sandplot run <file.py | -> [options]   run Python, store its figures
+  sandplot demo [--out DIR]              the sales analysis demo
+  sandplot --version | --help
+
+${runUsage}
+
+${demoUsage}`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'run':
+      return runCommand(rest);
+    case 'demo':
+      return demoCommand(rest);
+    case '--version':
+    case '-v':
+      process.stdout.write(`${version}\n`);
+      return 0;
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
+      process.stdout.write(`${usage}\n`);
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`sandplot: unknown command ${JSON.stringify(command)}\n\n${usage}\n`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (SandplotError.isInstance(error)) {
+      process.stderr.write(`sandplot: ${error.message} [${error.code}]\n`);
+      process.exitCode = error.code === 'INVALID_INPUT' || error.code === 'CONFIG_INVALID' ? 2 : 3;
+    } else if (
+      error instanceof TypeError &&
+      (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    ) {
+      process.stderr.write(`sandplot: ${error.message}\n\n${usage}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(
+        `sandplot: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
+      process.exitCode = 3;
+    }
+  },
+);

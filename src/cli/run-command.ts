@@ -1,0 +1,128 @@
+import { readFile } from 'node:fs/promises';
+import { text } from 'node:stream/consumers';
+import { parseArgs } from 'node:util';
+import { localBackend } from '../backends/local.js';
+import { ConfigError, InvalidInputError } from '../errors.js';
+import { CodeSandbox } from '../sandbox/code-sandbox.js';
+import type { ExecutionResult } from '../sandbox/types.js';
+import { figureLine } from './figure-line.js';
+import { sinkFromOption } from './sink-option.js';
+import { startSpinner } from './spinner.js';
+
+export const runUsage = `Usage: sandplot run <file.py | -> [options]
+
+Runs Python in a local sandbox and stores the figures it makes.
+
+Options:
+  --sink dir:PATH | base64   where figures go (default: dir:figures)
+  --format png|svg|jpeg      figure format (default: png)
+  --timeout SECONDS          interrupt the code after this long (default: 120)
+  --isolation auto|bwrap|none  sandboxing of the local backend (default: auto)
+  --json                     print the whole ExecutionResult as JSON
+  -h, --help                 show this help
+
+Exit code: 0 when the code ran, 1 when the Python raised or timed out, 2 for usage errors.`;
+
+/** `sandplot run`: returns the process exit code. */
+export async function runCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      sink: { type: 'string', default: 'dir:figures' },
+      format: { type: 'string', default: 'png' },
+      timeout: { type: 'string' },
+      isolation: { type: 'string', default: 'auto' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${runUsage}\n`);
+    return 0;
+  }
+  const source = positionals[0];
+  if (source === undefined || positionals.length > 1) {
+    throw new InvalidInputError(
+      `sandplot run takes one file (or - for standard input).\n\n${runUsage}`,
+    );
+  }
+  const format = values.format;
+  if (format !== 'png' && format !== 'svg' && format !== 'jpeg') {
+    throw new ConfigError(`--format must be png, svg or jpeg, not ${JSON.stringify(format)}.`);
+  }
+  const isolation = values.isolation;
+  if (isolation !== 'auto' && isolation !== 'bwrap' && isolation !== 'none') {
+    throw new ConfigError(
+      `--isolation must be auto, bwrap or none, not ${JSON.stringify(isolation)}.`,
+    );
+  }
+  let timeoutMs: number | undefined;
+  if (values.timeout !== undefined) {
+    const seconds = Number(values.timeout);
+    if (!Number.isFinite(seconds) || seconds <= 0) {
+      throw new ConfigError(
+        `--timeout takes a positive number of seconds, not ${JSON.stringify(values.timeout)}.`,
+      );
+    }
+    timeoutMs = Math.round(seconds * 1000);
+  }
+  const code = source === '-' ? await text(process.stdin) : await readFile(source, 'utf8');
+
+  await using sandbox = new CodeSandbox({
+    backend: localBackend({ isolation }),
+    imageSink: sinkFromOption(values.sink),
+    capture: { format },
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+  });
+  const spinner = startSpinner(process.stderr, 'running');
+  let result: ExecutionResult;
+  try {
+    result = await sandbox.executePython(
+      code,
+      values.json
+        ? {}
+        : {
+            onStdout: (chunk) => {
+              spinner.clear();
+              process.stdout.write(chunk);
+            },
+            onStderr: (chunk) => {
+              spinner.clear();
+              process.stderr.write(chunk);
+            },
+          },
+    );
+  } finally {
+    spinner.stop();
+  }
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(result, jsonReplacer, 2)}\n`);
+  } else {
+    printSummary(result);
+  }
+  return result.isError ? 1 : 0;
+}
+
+/** Figure lines on stdout; problems and errors the code did not print itself on stderr. */
+export function printSummary(result: ExecutionResult): void {
+  for (const figure of result.figures) process.stdout.write(`${figureLine(figure)}\n`);
+  for (const problem of result.problems) {
+    const which = problem.index === undefined ? 'a figure' : `figure ${problem.index + 1}`;
+    process.stderr.write(
+      `sandplot: ${which} was not delivered (${problem.stage}${problem.sink ? `, ${problem.sink}` : ''}): ${problem.reason}\n`,
+    );
+  }
+  if (
+    result.error &&
+    (result.error.name === 'TimeoutError' || result.error.name === 'SandboxCrashed')
+  ) {
+    process.stderr.write(`sandplot: ${result.error.name}: ${result.error.value}\n`);
+  }
+}
+
+/** A figure's bytes are already in its data: URL; printing them twice helps nobody. */
+function jsonReplacer(key: string, value: unknown): unknown {
+  if (key === 'data' && value instanceof Uint8Array) return undefined;
+  return value;
+}

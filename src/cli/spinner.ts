@@ -1,0 +1,47 @@
+const frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+export interface Spinner {
+  /** Clears the spinner line before other output is written, and lets it come back later. */
+  clear(): void;
+  stop(): void;
+}
+
+/**
+ * An elapsed-time spinner on a TTY stream, shown only once a run has taken longer than
+ * `delayMs`. On anything but a TTY it does nothing, so piped output stays clean.
+ */
+export function startSpinner(
+  stream: NodeJS.WriteStream,
+  label: string,
+  options: { delayMs?: number; intervalMs?: number } = {},
+): Spinner {
+  if (!stream.isTTY) return { clear() {}, stop() {} };
+  const started = Date.now();
+  const delayMs = options.delayMs ?? 1000;
+  let frame = 0;
+  let visible = false;
+  const draw = () => {
+    const elapsedSeconds = ((Date.now() - started) / 1000).toFixed(1);
+    stream.write(`\r\x1b[2K${frames[frame++ % frames.length]} ${label} ${elapsedSeconds}s`);
+    visible = true;
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const delay = setTimeout(() => {
+    draw();
+    timer = setInterval(draw, options.intervalMs ?? 100);
+    timer.unref();
+  }, delayMs);
+  delay.unref();
+  const clear = () => {
+    if (visible) stream.write('\r\x1b[2K');
+    visible = false;
+  };
+  return {
+    clear,
+    stop() {
+      clearTimeout(delay);
+      if (timer) clearInterval(timer);
+      clear();
+    },
+  };
+}
