@@ -4,7 +4,6 @@ import { runInNewContext } from 'node:vm';
 import { createFigureMarkerParser, parseFigureMarkers } from '../src/capture/parse-markers.js';
 import type { BenchReport } from './report.js';
 
-
 const FIGURE_COUNT = 20;
 const FIGURE_BYTES = 1_800_000;
 const TEXT_LINES_BETWEEN_FIGURES = 2_000;
