@@ -19,7 +19,11 @@ const rawText: Plugin = {
 
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts' },
+    entry: {
+      index: 'src/index.ts',
+      agentcore: 'src/agentcore.ts',
+      testing: 'src/testing.ts',
+    },
     format: ['esm', 'cjs'],
     // `npm run build` emits declarations; the setup step before tests and the demo skips them.
     dts: process.env.SANDPLOT_SKIP_DTS !== '1',

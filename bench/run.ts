@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
+import { benchAgentCore } from './agentcore.bench.js';
 import { benchLocalBackend } from './local-backend.bench.js';
 import { benchParseMarkers } from './parse-markers.bench.js';
 import type { BenchReport } from './report.js';
@@ -8,6 +9,7 @@ import { benchSandbox } from './sandbox.bench.js';
 const reports: BenchReport[] = [];
 reports.push(...(await benchSandbox()));
 reports.push(await benchLocalBackend());
+reports.push(await benchAgentCore());
 reports.push(await benchParseMarkers());
 
 const heading = `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length}× ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}. Each ratio compares against a baseline measured in the same run.`;

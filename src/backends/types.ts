@@ -30,6 +30,11 @@ export interface BackendRunResult {
   crashed?: { reason: string };
   /** Figures the backend received out of band (e.g. image content blocks), in order. */
   figures?: Omit<CapturedFigure, 'index'>[];
+  /**
+   * The session was lost before this run and the backend replaced it and ran the code in the new
+   * one: variables from earlier runs are gone.
+   */
+  sessionRestarted?: boolean;
 }
 
 /** One live sandbox: a Python process, or a remote interpreter session. */
@@ -41,6 +46,11 @@ export interface BackendSession {
   runCode(code: string, options: BackendRunOptions): Promise<BackendRunResult>;
   writeFiles(files: SandboxFile[], options?: { abortSignal?: AbortSignal }): Promise<void>;
   readFile(path: string, options?: { abortSignal?: AbortSignal }): Promise<Uint8Array>;
+  /**
+   * Drops the interpreter's variables but keeps the session and its files. Backends without it
+   * get a new session instead.
+   */
+  clearContext?(options?: { abortSignal?: AbortSignal }): Promise<void>;
   /** Stops the session and frees everything it holds. Idempotent. */
   close(): Promise<void>;
 }

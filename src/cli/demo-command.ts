@@ -1,16 +1,17 @@
 import { parseArgs } from 'node:util';
-import { localBackend } from '../backends/local.js';
-import { ConfigError } from '../errors.js';
 import { CodeSandbox } from '../sandbox/code-sandbox.js';
 import { localDirSink } from '../sinks/local-dir.js';
+import { backendArgumentOptions, backendFromOptions, backendUsage } from './backend-option.js';
 import { printSummary } from './run-command.js';
 import { salesAnalysisCode, salesSeries } from './sales-analysis.js';
 import { startSpinner } from './spinner.js';
 
-export const demoUsage = `Usage: sandplot demo [--out DIR] [--isolation auto|bwrap|none]
+export const demoUsage = `Usage: sandplot demo [--out DIR] [backend options]
 
-Runs the reference sales analysis in a local sandbox: prints the growth rates and writes the
-figures as PNG files (default folder: ./figures).`;
+Runs the reference sales analysis in a sandbox: prints the growth rates and writes the figures
+as PNG files (default folder: ./figures).
+
+${backendUsage}`;
 
 /** `sandplot demo`: returns the process exit code. */
 export async function demoCommand(argv: string[]): Promise<number> {
@@ -18,7 +19,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     args: argv,
     options: {
       out: { type: 'string', default: 'figures' },
-      isolation: { type: 'string', default: 'auto' },
+      ...backendArgumentOptions,
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -26,17 +27,14 @@ export async function demoCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${demoUsage}\n`);
     return 0;
   }
-  const isolation = values.isolation;
-  if (isolation !== 'auto' && isolation !== 'bwrap' && isolation !== 'none') {
-    throw new ConfigError(
-      `--isolation must be auto, bwrap or none, not ${JSON.stringify(isolation)}.`,
-    );
-  }
+  const backend = backendFromOptions(values);
   await using sandbox = new CodeSandbox({
-    backend: localBackend({ isolation }),
+    backend,
     imageSink: localDirSink({ dir: values.out }),
   });
-  process.stdout.write('sandplot demo: sales analysis in a local Python sandbox\n\n');
+  process.stdout.write(
+    `sandplot demo: sales analysis in a Python sandbox (${backend.name} backend)\n\n`,
+  );
   const spinner = startSpinner(process.stderr, 'starting the sandbox and running the analysis');
   let result: Awaited<ReturnType<CodeSandbox['executePython']>>;
   try {

@@ -1,6 +1,7 @@
 import { version } from '../../package.json';
 import { SandplotError } from '../errors.js';
 import { demoCommand, demoUsage } from './demo-command.js';
+import { emulatorCommand, emulatorUsage } from './emulator-command.js';
 import { runCommand, runUsage } from './run-command.js';
 
 const usage = `sandplot ${version}: a sandboxed Python with figure capture, for AI agents
@@ -8,11 +9,14 @@ const usage = `sandplot ${version}: a sandboxed Python with figure capture, for 
 Usage:
   sandplot run <file.py | -> [options]   run Python, store its figures
   sandplot demo [--out DIR]              the sales analysis demo
+  sandplot emulator [--port N]           a local AgentCore Code Interpreter emulator
   sandplot --version | --help
 
 ${runUsage}
 
-${demoUsage}`;
+${demoUsage}
+
+${emulatorUsage}`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -21,6 +25,8 @@ async function main(argv: string[]): Promise<number> {
       return runCommand(rest);
     case 'demo':
       return demoCommand(rest);
+    case 'emulator':
+      return emulatorCommand(rest);
     case '--version':
     case '-v':
       process.stdout.write(`${version}\n`);

@@ -1,23 +1,23 @@
 import { readFile } from 'node:fs/promises';
 import { text } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
-import { localBackend } from '../backends/local.js';
 import { ConfigError, InvalidInputError } from '../errors.js';
 import { CodeSandbox } from '../sandbox/code-sandbox.js';
 import type { ExecutionResult } from '../sandbox/types.js';
+import { backendArgumentOptions, backendFromOptions, backendUsage } from './backend-option.js';
 import { figureLine } from './figure-line.js';
 import { sinkFromOption } from './sink-option.js';
 import { startSpinner } from './spinner.js';
 
 export const runUsage = `Usage: sandplot run <file.py | -> [options]
 
-Runs Python in a local sandbox and stores the figures it makes.
+Runs Python in a sandbox and stores the figures it makes.
 
 Options:
   --sink dir:PATH | base64   where figures go (default: dir:figures)
   --format png|svg|jpeg      figure format (default: png)
   --timeout SECONDS          interrupt the code after this long (default: 120)
-  --isolation auto|bwrap|none  sandboxing of the local backend (default: auto)
+${backendUsage}
   --json                     print the whole ExecutionResult as JSON
   -h, --help                 show this help
 
@@ -32,7 +32,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       sink: { type: 'string', default: 'dir:figures' },
       format: { type: 'string', default: 'png' },
       timeout: { type: 'string' },
-      isolation: { type: 'string', default: 'auto' },
+      ...backendArgumentOptions,
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -51,12 +51,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (format !== 'png' && format !== 'svg' && format !== 'jpeg') {
     throw new ConfigError(`--format must be png, svg or jpeg, not ${JSON.stringify(format)}.`);
   }
-  const isolation = values.isolation;
-  if (isolation !== 'auto' && isolation !== 'bwrap' && isolation !== 'none') {
-    throw new ConfigError(
-      `--isolation must be auto, bwrap or none, not ${JSON.stringify(isolation)}.`,
-    );
-  }
+  const backend = backendFromOptions(values);
   let timeoutMs: number | undefined;
   if (values.timeout !== undefined) {
     const seconds = Number(values.timeout);
@@ -70,7 +65,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const code = source === '-' ? await text(process.stdin) : await readFile(source, 'utf8');
 
   await using sandbox = new CodeSandbox({
-    backend: localBackend({ isolation }),
+    backend,
     imageSink: sinkFromOption(values.sink),
     capture: { format },
     ...(timeoutMs === undefined ? {} : { timeoutMs }),

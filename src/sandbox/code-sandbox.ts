@@ -275,13 +275,16 @@ export class CodeSandbox implements AsyncDisposable {
 
   async #execute(code: string, options: ExecuteOptions): Promise<ExecutionResult> {
     const started = performance.now();
-    if (options.clearContext && this.#session) {
+    if (options.clearContext && this.#session?.isAlive && !this.#session.clearContext) {
       const old = this.#session;
       this.#session = undefined;
       await old.close();
     }
     const session = await this.#ensureSession(options.abortSignal);
-    const sessionRestarted = this.#sessionLost;
+    if (options.clearContext && session.clearContext) {
+      await session.clearContext(withoutUndefined({ abortSignal: options.abortSignal }));
+    }
+    let sessionRestarted = this.#sessionLost;
     this.#sessionLost = false;
 
     const executionId = randomBytes(16).toString('hex');
@@ -321,6 +324,7 @@ export class CodeSandbox implements AsyncDisposable {
       options.onStdout?.(rest);
     }
     if (run.crashed || !session.isAlive) this.#forgetSession(session);
+    if (run.sessionRestarted) sessionRestarted = true;
 
     if (run.interrupted === 'abort') {
       throw new AbortError(

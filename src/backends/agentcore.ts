@@ -1,0 +1,113 @@
+import {
+  BedrockAgentCoreClient,
+  type BedrockAgentCoreClientConfig,
+} from '@aws-sdk/client-bedrock-agentcore';
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { AgentCoreSession } from './agentcore/agentcore-session.js';
+import type { SandboxBackend } from './types.js';
+
+export type {
+  AgentCoreRunResult,
+  CommandResult,
+  SessionFileContent,
+  SessionFileEntry,
+} from './agentcore/agentcore-session.js';
+export { AgentCoreSession } from './agentcore/agentcore-session.js';
+
+/** The most the service allows: 8 hours. */
+export const MAX_SESSION_TIMEOUT_SECONDS = 28_800;
+
+export interface AgentCoreBackendOptions {
+  /** AWS region of the code interpreter. Ignored when `client` is given. @default process.env.AWS_REGION, else 'us-west-2' */
+  region?: string;
+  /** Code interpreter to start sessions on: the AWS-managed one or the id of your own. @default 'aws.codeinterpreter.v1' */
+  identifier?: string;
+  /**
+   * Seconds a session lives before the service stops it, counted from its start (1 to 28800).
+   * Sessions cost money while they run: `close()` stops them early. @default 900
+   */
+  sessionTimeoutSeconds?: number;
+  /** Name shown for the sessions in the console and in ListCodeInterpreterSessions. @default undefined (no name) */
+  sessionName?: string;
+  /** Your own client (region, credentials, endpoint and its retry settings are then yours). @default a client built from `region` and `clientConfig` */
+  client?: BedrockAgentCoreClient;
+  /** Settings for the client built here: `endpoint`, `credentials`, ... @default { region, maxAttempts: 1 } (sandplot retries itself) */
+  clientConfig?: BedrockAgentCoreClientConfig;
+  /** Retries of a throttled or failed (5xx) call before giving up. @default 3 */
+  maxRetries?: number;
+  /** Ceiling of the first retry's random pause; it doubles with each retry. @default 100 */
+  retryBaseDelayMs?: number;
+  /** Largest pause between retries. @default 5000 */
+  retryMaxDelayMs?: number;
+  /** Stop sessions still open when the process runs out of work ('beforeExit'); best effort. @default true */
+  stopOnExit?: boolean;
+}
+
+const optionsSchema = z
+  .object({
+    region: z.string().min(1).optional(),
+    identifier: z.string().min(1).optional(),
+    sessionTimeoutSeconds: z.number().int().min(1).max(MAX_SESSION_TIMEOUT_SECONDS).optional(),
+    sessionName: z.string().min(1).max(100).optional(),
+    client: z
+      .custom<BedrockAgentCoreClient>(
+        (value) =>
+          typeof value === 'object' &&
+          value !== null &&
+          typeof (value as { send?: unknown }).send === 'function',
+        { message: 'expected a BedrockAgentCoreClient' },
+      )
+      .optional(),
+    clientConfig: z.record(z.string(), z.unknown()).optional(),
+    maxRetries: z.number().int().min(0).max(20).optional(),
+    retryBaseDelayMs: z.number().min(0).optional(),
+    retryMaxDelayMs: z.number().min(0).optional(),
+    stopOnExit: z.boolean().optional(),
+  })
+  .strict();
+
+/**
+ * Runs CodeSandbox on Amazon Bedrock AgentCore Code Interpreter. Each sandbox session is one
+ * AgentCore session, started by the first call and stopped by `close()`.
+ */
+export function agentCoreBackend(options: AgentCoreBackendOptions = {}): SandboxBackend {
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const detail = parsed.error.issues
+      .map((issue) => `${issue.path.join('.') || 'options'}: ${issue.message}`)
+      .join('; ');
+    throw new ConfigError(`Invalid agentCoreBackend options: ${detail}.`, { cause: parsed.error });
+  }
+  if (options.client !== undefined && options.clientConfig !== undefined) {
+    throw new ConfigError(
+      'agentCoreBackend: pass either `client` or `clientConfig`, not both (clientConfig only configures the client built here).',
+    );
+  }
+  const region = options.region ?? process.env.AWS_REGION ?? 'us-west-2';
+  let client = options.client;
+  const config = {
+    identifier: options.identifier ?? 'aws.codeinterpreter.v1',
+    sessionTimeoutSeconds: options.sessionTimeoutSeconds ?? 900,
+    sessionName: options.sessionName,
+    maxRetries: options.maxRetries ?? 3,
+    retryBaseDelayMs: options.retryBaseDelayMs ?? 100,
+    retryMaxDelayMs: options.retryMaxDelayMs ?? 5_000,
+    stopOnExit: options.stopOnExit ?? true,
+  };
+  return {
+    name: 'agentcore',
+    async createSession(sessionOptions = {}) {
+      // Built on first use so that merely configuring the backend needs no credentials.
+      client ??= new BedrockAgentCoreClient({ region, maxAttempts: 1, ...options.clientConfig });
+      const session = new AgentCoreSession({ client, ...config });
+      try {
+        await session.start(sessionOptions.abortSignal);
+      } catch (error) {
+        await session.close().catch(() => undefined);
+        throw error;
+      }
+      return session;
+    },
+  };
+}

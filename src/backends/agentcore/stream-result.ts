@@ -1,0 +1,165 @@
+import type { CodeInterpreterStreamOutput, ContentBlock } from '@aws-sdk/client-bedrock-agentcore';
+import type { CapturedFigure, FigureMediaType } from '../../sinks/types.js';
+import { EmptyStreamError, STREAM_EXCEPTION_MEMBERS } from './service-errors.js';
+
+/** A file the service sent back as an embedded resource (readFiles). */
+export interface StreamResource {
+  uri?: string;
+  mimeType?: string;
+  text?: string;
+  blob?: Uint8Array;
+}
+
+/** Everything one InvokeCodeInterpreter stream carried, merged over all its result events. */
+export interface StreamOutcome {
+  stdout: string;
+  stderr: string;
+  /** The last exit code the service reported; null when it reported none. */
+  exitCode: number | null;
+  isError: boolean;
+  figures: Omit<CapturedFigure, 'index'>[];
+  resources: StreamResource[];
+  /** Text content blocks, for tools that answer in prose (errors, listFiles). */
+  texts: string[];
+  /** Links from listFiles. */
+  links: { uri?: string; name?: string; size?: number; description?: string }[];
+}
+
+/**
+ * The stream failed. `afterResult` tells whether a result event had already arrived: then the
+ * code ran, and repeating the call would run it twice.
+ */
+export class StreamFailure extends Error {
+  readonly afterResult: boolean;
+  constructor(cause: unknown, afterResult: boolean) {
+    super('The InvokeCodeInterpreter stream failed', { cause });
+    this.name = 'StreamFailure';
+    this.afterResult = afterResult;
+  }
+}
+
+const FIGURE_TYPES: Record<string, FigureMediaType> = {
+  'image/png': 'image/png',
+  'image/jpeg': 'image/jpeg',
+  'image/jpg': 'image/jpeg',
+  'image/svg+xml': 'image/svg+xml',
+};
+
+function figureType(mimeType: string | undefined): FigureMediaType | undefined {
+  return mimeType === undefined ? undefined : FIGURE_TYPES[mimeType.toLowerCase()];
+}
+
+const exceptionMembers = Object.keys(
+  STREAM_EXCEPTION_MEMBERS,
+) as (keyof typeof STREAM_EXCEPTION_MEMBERS)[];
+
+/** Reads the stream to its end; any exception in it (member or thrown) rejects with StreamFailure. */
+export async function readInvokeStream(
+  stream: AsyncIterable<CodeInterpreterStreamOutput> | undefined,
+): Promise<StreamOutcome> {
+  const outcome: StreamOutcome = {
+    stdout: '',
+    stderr: '',
+    exitCode: null,
+    isError: false,
+    figures: [],
+    resources: [],
+    texts: [],
+    links: [],
+  };
+  let sawResult = false;
+  try {
+    if (stream === undefined) throw new EmptyStreamError();
+    for await (const event of stream) {
+      const result = event.result;
+      if (result === undefined) {
+        const member = exceptionMembers.find((name) => event[name as keyof typeof event]);
+        if (member !== undefined) {
+          const exception = event[member as keyof typeof event] as unknown;
+          throw exception instanceof Error
+            ? exception
+            : Object.assign(new Error(String((exception as { message?: unknown })?.message)), {
+                name: STREAM_EXCEPTION_MEMBERS[member],
+              });
+        }
+        continue;
+      }
+      sawResult = true;
+      if (result.isError) outcome.isError = true;
+      const structured = result.structuredContent;
+      const texts: string[] = [];
+      for (const block of result.content ?? []) collectBlock(block, outcome, texts);
+      outcome.texts.push(...texts);
+      if (structured?.stdout !== undefined || structured?.stderr !== undefined) {
+        outcome.stdout += structured.stdout ?? '';
+        outcome.stderr += structured.stderr ?? '';
+      } else if (texts.length > 0) {
+        // Without structured output the text blocks are the output; errors go to stderr.
+        if (result.isError) outcome.stderr += texts.join('');
+        else outcome.stdout += texts.join('');
+      }
+      if (typeof structured?.exitCode === 'number') outcome.exitCode = structured.exitCode;
+    }
+    if (!sawResult) throw new EmptyStreamError();
+  } catch (error) {
+    throw new StreamFailure(error, sawResult);
+  }
+  if (outcome.exitCode === null && outcome.isError) outcome.exitCode = 1;
+  return outcome;
+}
+
+function collectBlock(block: ContentBlock, outcome: StreamOutcome, texts: string[]): void {
+  switch (block.type) {
+    case 'text':
+      if (block.text !== undefined) texts.push(block.text);
+      return;
+    case 'image': {
+      const mediaType = figureType(block.mimeType);
+      if (mediaType !== undefined && block.data !== undefined) {
+        outcome.figures.push({ mediaType, data: block.data });
+      }
+      return;
+    }
+    case 'resource': {
+      const resource = block.resource;
+      if (resource === undefined) return;
+      outcome.resources.push(
+        Object.fromEntries(
+          Object.entries({
+            uri: resource.uri,
+            mimeType: resource.mimeType,
+            text: resource.text,
+            blob: resource.blob,
+          }).filter(([, value]) => value !== undefined),
+        ) as StreamResource,
+      );
+      return;
+    }
+    case 'resource_link':
+      outcome.links.push(
+        Object.fromEntries(
+          Object.entries({
+            uri: block.uri,
+            name: block.name,
+            size: block.size,
+            description: block.description,
+          }).filter(([, value]) => value !== undefined),
+        ),
+      );
+      return;
+    default:
+      return;
+  }
+}
+
+/** Binary resources of an image type, which executeCode results count as figures. */
+export function resourceFigures(resources: StreamResource[]): Omit<CapturedFigure, 'index'>[] {
+  const figures: Omit<CapturedFigure, 'index'>[] = [];
+  for (const resource of resources) {
+    const mediaType = figureType(resource.mimeType);
+    if (mediaType !== undefined && resource.blob !== undefined) {
+      figures.push({ mediaType, data: resource.blob });
+    }
+  }
+  return figures;
+}

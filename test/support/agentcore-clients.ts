@@ -1,0 +1,51 @@
+import { BedrockAgentCoreClient } from '@aws-sdk/client-bedrock-agentcore';
+import type { AgentCoreBackendOptions } from '../../src/backends/agentcore.js';
+import { agentCoreBackend } from '../../src/backends/agentcore.js';
+import {
+  type AgentCoreEmulator,
+  EMULATOR_CREDENTIALS,
+} from '../../src/testing/agentcore-emulator.js';
+
+/** The real SDK client, pointed at the emulator, without the SDK's own retries. */
+export function emulatorClient(
+  emulator: AgentCoreEmulator,
+  overrides: { secretAccessKey?: string; maxAttempts?: number } = {},
+): BedrockAgentCoreClient {
+  return new BedrockAgentCoreClient({
+    region: 'us-west-2',
+    endpoint: emulator.endpoint,
+    maxAttempts: overrides.maxAttempts ?? 1,
+    credentials: {
+      accessKeyId: EMULATOR_CREDENTIALS.accessKeyId,
+      secretAccessKey: overrides.secretAccessKey ?? EMULATOR_CREDENTIALS.secretAccessKey,
+    },
+  });
+}
+
+/** agentCoreBackend() talking to the emulator, with short retry pauses for tests. */
+export function emulatorBackend(
+  emulator: AgentCoreEmulator,
+  options: AgentCoreBackendOptions & { secretAccessKey?: string } = {},
+) {
+  const { secretAccessKey, ...rest } = options;
+  return agentCoreBackend({
+    retryBaseDelayMs: 5,
+    clientConfig: {
+      region: 'us-west-2',
+      endpoint: emulator.endpoint,
+      maxAttempts: 1,
+      credentials: {
+        accessKeyId: EMULATOR_CREDENTIALS.accessKeyId,
+        secretAccessKey: secretAccessKey ?? EMULATOR_CREDENTIALS.secretAccessKey,
+      },
+    },
+    ...rest,
+  });
+}
+
+/** Every event of one InvokeCodeInterpreter stream. */
+export async function drain<T>(stream: AsyncIterable<T> | undefined): Promise<T[]> {
+  const events: T[] = [];
+  for await (const event of stream ?? []) events.push(event);
+  return events;
+}
