@@ -23,6 +23,7 @@ export default defineConfig([
       index: 'src/index.ts',
       agentcore: 'src/agentcore.ts',
       testing: 'src/testing.ts',
+      s3: 'src/s3.ts',
     },
     format: ['esm', 'cjs'],
     // `npm run build` emits declarations; the setup step before tests and the demo skips them.

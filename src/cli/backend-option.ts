@@ -1,4 +1,3 @@
-import { agentCoreBackend } from '../backends/agentcore.js';
 import { localBackend } from '../backends/local.js';
 import type { SandboxBackend } from '../backends/types.js';
 import { ConfigError } from '../errors.js';
@@ -16,13 +15,16 @@ export const backendUsage = `  --backend local|agentcore  where the code runs (d
   --endpoint URL             AgentCore endpoint, e.g. a \`sandplot emulator\` (default: AWS)
   --region REGION            AgentCore region (default: AWS_REGION, else us-west-2)`;
 
-/** Builds the backend from `--backend`, `--isolation`, `--endpoint` and `--region`. */
-export function backendFromOptions(values: {
+/**
+ * Builds the backend from `--backend`, `--isolation`, `--endpoint` and `--region`. The AWS SDK
+ * is loaded only for `--backend agentcore`.
+ */
+export async function backendFromOptions(values: {
   backend?: string | undefined;
   isolation?: string | undefined;
   endpoint?: string | undefined;
   region?: string | undefined;
-}): SandboxBackend {
+}): Promise<SandboxBackend> {
   const backend = values.backend ?? 'local';
   if (backend === 'local') {
     if (values.endpoint !== undefined || values.region !== undefined) {
@@ -47,6 +49,7 @@ export function backendFromOptions(values: {
         );
       }
     }
+    const { agentCoreBackend } = await import('../backends/agentcore.js');
     return agentCoreBackend({
       region,
       ...(values.endpoint === undefined

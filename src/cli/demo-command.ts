@@ -27,7 +27,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${demoUsage}\n`);
     return 0;
   }
-  const backend = backendFromOptions(values);
+  const backend = await backendFromOptions(values);
   await using sandbox = new CodeSandbox({
     backend,
     imageSink: localDirSink({ dir: values.out }),

@@ -11,6 +11,9 @@ export function figureLine(figure: StoredFigure): string {
   return `figure ${figure.index + 1}: ${where}  ${figure.byteLength.toLocaleString('en-US')} bytes${pixels}${title}`;
 }
 
+/** Inline data URLs are shortened; links (presigned URLs included) are printed whole. */
 function shorten(url: string): string {
-  return url.length > 80 ? `${url.slice(0, 60)}…(${url.length} chars)` : url;
+  return url.startsWith('data:') && url.length > 80
+    ? `${url.slice(0, 40)}…(${url.length} chars)`
+    : url;
 }

@@ -6,7 +6,7 @@ import { CodeSandbox } from '../sandbox/code-sandbox.js';
 import type { ExecutionResult } from '../sandbox/types.js';
 import { backendArgumentOptions, backendFromOptions, backendUsage } from './backend-option.js';
 import { figureLine } from './figure-line.js';
-import { sinkFromOption } from './sink-option.js';
+import { sinkArgumentOptions, sinkFromOptions, sinkUsage } from './sink-option.js';
 import { startSpinner } from './spinner.js';
 
 export const runUsage = `Usage: sandplot run <file.py | -> [options]
@@ -14,7 +14,7 @@ export const runUsage = `Usage: sandplot run <file.py | -> [options]
 Runs Python in a sandbox and stores the figures it makes.
 
 Options:
-  --sink dir:PATH | base64   where figures go (default: dir:figures)
+${sinkUsage}
   --format png|svg|jpeg      figure format (default: png)
   --timeout SECONDS          interrupt the code after this long (default: 120)
 ${backendUsage}
@@ -29,7 +29,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     args: argv,
     allowPositionals: true,
     options: {
-      sink: { type: 'string', default: 'dir:figures' },
+      ...sinkArgumentOptions,
       format: { type: 'string', default: 'png' },
       timeout: { type: 'string' },
       ...backendArgumentOptions,
@@ -51,7 +51,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (format !== 'png' && format !== 'svg' && format !== 'jpeg') {
     throw new ConfigError(`--format must be png, svg or jpeg, not ${JSON.stringify(format)}.`);
   }
-  const backend = backendFromOptions(values);
+  const backend = await backendFromOptions(values);
   let timeoutMs: number | undefined;
   if (values.timeout !== undefined) {
     const seconds = Number(values.timeout);
@@ -66,7 +66,7 @@ export async function runCommand(argv: string[]): Promise<number> {
 
   await using sandbox = new CodeSandbox({
     backend,
-    imageSink: sinkFromOption(values.sink),
+    imageSink: await sinkFromOptions(values),
     capture: { format },
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
   });

@@ -14,7 +14,13 @@ import {
 } from '../errors.js';
 import { withoutUndefined } from '../internal/without-undefined.js';
 import { base64Sink } from '../sinks/base64.js';
-import type { CapturedFigure, FigureProblem, ImageSink, StoredFigure } from '../sinks/types.js';
+import {
+  type CapturedFigure,
+  DEFAULT_SINK_CONCURRENCY,
+  type FigureProblem,
+  type ImageSink,
+  type StoredFigure,
+} from '../sinks/types.js';
 import type {
   CaptureOptions,
   CodeSandboxOptions,
@@ -25,8 +31,6 @@ import type {
 
 const DEFAULT_TIMEOUT_MS = 120_000;
 const DEFAULT_MAX_CODE_BYTES = 1024 * 1024;
-/** Figures of one execution stored at once; sinks that talk to a network gain from overlap. */
-const SINK_CONCURRENCY = 4;
 
 const positiveInteger = z.number().int().positive();
 
@@ -430,7 +434,10 @@ export class CodeSandbox implements AsyncDisposable {
       }
     };
     await Promise.all(
-      Array.from({ length: Math.min(SINK_CONCURRENCY, captured.length) }, () => worker()),
+      Array.from(
+        { length: Math.min(this.#sink.concurrency ?? DEFAULT_SINK_CONCURRENCY, captured.length) },
+        () => worker(),
+      ),
     );
     return stored.filter((figure): figure is StoredFigure => figure !== undefined);
   }

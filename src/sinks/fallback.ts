@@ -1,5 +1,5 @@
-import { ConfigError, errorMessage, SinkError } from '../errors.js';
-import type { ImageSink } from './types.js';
+import { AbortError, ConfigError, errorMessage, SandplotError, SinkError } from '../errors.js';
+import { DEFAULT_SINK_CONCURRENCY, type ImageSink } from './types.js';
 
 /**
  * Tries each sink in order until one stores the figure. Every failure on the way is reported as a
@@ -13,15 +13,28 @@ export function fallbackSink(...sinks: ImageSink[]): ImageSink {
     );
   }
   const name = `fallback(${sinks.map((sink) => sink.name).join(',')})`;
+  const concurrency = Math.max(
+    ...sinks.map((sink) => sink.concurrency ?? DEFAULT_SINK_CONCURRENCY),
+  );
   return {
     name,
+    concurrency,
     async put(figure, context) {
       const failures: string[] = [];
       for (const sink of sinks) {
-        context.abortSignal?.throwIfAborted();
+        if (context.abortSignal?.aborted) {
+          throw new AbortError(
+            `${name} stopped storing figure ${figure.index}: the call was aborted.`,
+            {
+              cause: context.abortSignal.reason,
+            },
+          );
+        }
         try {
           return await sink.put(figure, context);
         } catch (error) {
+          // An abort is the caller's decision, not a sink failure to fall back from.
+          if (SandplotError.isInstance(error) && error.code === 'ABORTED') throw error;
           const reason = errorMessage(error);
           failures.push(`${sink.name}: ${reason}`);
           context.reportProblem({ index: figure.index, stage: 'store', sink: sink.name, reason });

@@ -253,11 +253,7 @@ const optionsSchema = z
 export function s3Sink(options: S3SinkOptions): S3Sink {
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const option = issue?.path.map(String).join('.') || 'options';
-    throw new ConfigError(`s3Sink option \`${option}\` ${issue?.message ?? 'is invalid'}.`, {
-      cause: parsed.error,
-    });
+    throw new ConfigError(describeIssue(parsed.error.issues[0]), { cause: parsed.error });
   }
   const settings = parsed.data;
   const bucket = settings.bucket;
@@ -429,6 +425,21 @@ export function s3Sink(options: S3SinkOptions): S3Sink {
       };
     },
   };
+}
+
+/** One zod issue as a sentence that names the option. */
+function describeIssue(issue: z.core.$ZodIssue | undefined): string {
+  if (issue === undefined) return 's3Sink options are invalid.';
+  if (issue.code === 'unrecognized_keys') {
+    return `s3Sink has no option ${issue.keys.map((key) => `\`${key}\``).join(', ')}; see S3SinkOptions.`;
+  }
+  const [option = 'options', ...rest] = issue.path.map(String);
+  if (option === 'metadata' && issue.code === 'invalid_key') {
+    return `s3Sink option \`metadata\` has the key ${JSON.stringify(rest[0])}: keys must be letters, digits, "-", "_" and ".".`;
+  }
+  const where = [option, ...rest].join('.');
+  const message = /^[A-Z]/.test(issue.message) ? `: ${issue.message}` : ` ${issue.message}`;
+  return `s3Sink option \`${where}\`${message}.`;
 }
 
 /** Why a key cannot be used, or undefined when it can. */

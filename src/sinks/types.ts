@@ -51,9 +51,18 @@ export interface ImageSinkContext {
   reportProblem: (problem: FigureProblem) => void;
 }
 
+/** `put` calls run at once for a sink that does not set `concurrency`. */
+export const DEFAULT_SINK_CONCURRENCY = 4;
+
 /** Where figures go. One small interface; one factory per implementation. */
 export interface ImageSink {
   readonly name: string;
+  /**
+   * How many `put` calls are worth running at once for the figures of one execution (network
+   * sinks gain from overlapping uploads).
+   * @default 4
+   */
+  readonly concurrency?: number;
   /** Stores one figure; throws a `SinkError` when it cannot. */
   put(figure: CapturedFigure, context: ImageSinkContext): Promise<StoredFigure>;
 }

@@ -60,3 +60,27 @@ describe('fallbackSink', () => {
     expect(() => fallbackSink()).toThrow(ConfigError);
   });
 });
+
+describe('fallbackSink and aborts', () => {
+  it('rethrows an abort instead of falling back to the next sink', async () => {
+    const problems: FigureProblem[] = [];
+    const controller = new AbortController();
+    controller.abort(new Error('stop'));
+    const failure = fallbackSink(base64Sink(), base64Sink()).put(
+      { index: 0, mediaType: 'image/png', data: tinyPng },
+      {
+        executionId: 'e',
+        abortSignal: controller.signal,
+        reportProblem: (problem) => problems.push(problem),
+      },
+    );
+    await expect(failure).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(problems).toEqual([]);
+  });
+
+  it('lets CodeSandbox overlap as many uploads as its most parallel sink allows', () => {
+    const wide = { ...base64Sink(), concurrency: 16 };
+    expect(fallbackSink(wide, base64Sink()).concurrency).toBe(16);
+    expect(fallbackSink(base64Sink()).concurrency).toBe(4);
+  });
+});

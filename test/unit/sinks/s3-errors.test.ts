@@ -234,7 +234,12 @@ describe('s3Sink options', () => {
       { bucket: 'b1b', key: 'figures/x.png' },
       /`key` must be a function/,
     ],
-    ['an unknown option', { bucket: 'b1b', expiresIn: 60 }, /expiresIn/],
+    ['an unknown option', { bucket: 'b1b', expiresIn: 60 }, /has no option `expiresIn`/],
+    [
+      'a metadata key with a space',
+      { bucket: 'b1b', metadata: { 'bad key': 'x' } },
+      /`metadata` has the key "bad key"/,
+    ],
     [
       'maxConcurrentUploads 0',
       { bucket: 'b1b', maxConcurrentUploads: 0 },
