@@ -199,11 +199,12 @@ describe.each(['bwrap', 'none'] as const)('localBackend (isolation: %s)', (isola
     expect((await runCell(session, 'print(before_loop)')).stdout).toBe('kept\n');
   });
 
-  test('timeoutMs 0 interrupts at once, even before the code started', async () => {
+  test('timeoutMs 0 interrupts, even before the code started, and keeps the session', async () => {
     const result = await runCell(session, 'import time\ntime.sleep(30)', { timeoutMs: 0 });
     expect(result).toMatchObject({ interrupted: 'timeout', exitCode: null });
     expect(result.crashed).toBeUndefined();
-    expect(result.durationMs).toBeLessThan(400);
+    // A SIGINT that lands before the cell starts is repeated; either way it is far from 30 s.
+    expect(result.durationMs).toBeLessThan(1500);
     expect(session.isAlive).toBe(true);
   });
 
