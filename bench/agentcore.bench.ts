@@ -10,16 +10,7 @@ import { CodeSandbox, createNonce, localBackend, wrapPythonCode } from 'sandplot
 import { agentCoreBackend } from 'sandplot/agentcore';
 import { EMULATOR_CREDENTIALS, startAgentCoreEmulator } from 'sandplot/testing';
 import { type BenchReport, formatMs, median, target } from './report.js';
-
-const salesFigure = `import matplotlib.pyplot as plt
-sales = {"Product A": [100, 120, 95, 140, 160, 180, 200],
-         "Product B": [80, 85, 90, 95, 100, 105, 110],
-         "Product C": [200, 180, 220, 190, 240, 260, 280]}
-fig, ax = plt.subplots(figsize=(10, 6))
-for name, values in sales.items():
-    ax.plot(range(1, 8), values, marker="o", label=name)
-ax.set_title("Sales trends"); ax.legend(); ax.grid(True, alpha=0.3)
-`;
+import { salesFigureCode as salesFigure } from './sales-figure.js';
 
 async function timed(task: () => Promise<unknown>): Promise<number> {
   const started = performance.now();

@@ -3,8 +3,8 @@ import { cpus } from 'node:os';
 import { benchAgentCore } from './agentcore.bench.js';
 import { benchLocalBackend } from './local-backend.bench.js';
 import { benchParseMarkers } from './parse-markers.bench.js';
-import { benchS3Sink } from './s3-sink.bench.js';
 import type { BenchReport } from './report.js';
+import { benchS3Sink } from './s3-sink.bench.js';
 import { benchSandbox } from './sandbox.bench.js';
 
 const reports: BenchReport[] = [];

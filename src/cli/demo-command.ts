@@ -4,7 +4,7 @@ import { localDirSink } from '../sinks/local-dir.js';
 import { backendArgumentOptions, backendFromOptions, backendUsage } from './backend-option.js';
 import { printSummary } from './run-command.js';
 import { salesAnalysisCode, salesSeries } from './sales-analysis.js';
-import { startSpinner } from './spinner.js';
+import { startSpinner, streamAround } from './spinner.js';
 
 export const demoUsage = `Usage: sandplot demo [--out DIR] [backend options]
 
@@ -39,16 +39,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   let result: Awaited<ReturnType<CodeSandbox['executePython']>>;
   try {
     await sandbox.writeFiles([{ path: 'sales.json', content: JSON.stringify(salesSeries) }]);
-    result = await sandbox.executePython(salesAnalysisCode, {
-      onStdout: (chunk) => {
-        spinner.clear();
-        process.stdout.write(chunk);
-      },
-      onStderr: (chunk) => {
-        spinner.clear();
-        process.stderr.write(chunk);
-      },
-    });
+    result = await sandbox.executePython(salesAnalysisCode, streamAround(spinner));
   } finally {
     spinner.stop();
   }

@@ -7,7 +7,7 @@ import type { ExecutionResult } from '../sandbox/types.js';
 import { backendArgumentOptions, backendFromOptions, backendUsage } from './backend-option.js';
 import { figureLine } from './figure-line.js';
 import { sinkArgumentOptions, sinkFromOptions, sinkUsage } from './sink-option.js';
-import { startSpinner } from './spinner.js';
+import { startSpinner, streamAround } from './spinner.js';
 
 export const runUsage = `Usage: sandplot run <file.py | -> [options]
 
@@ -73,21 +73,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const spinner = startSpinner(process.stderr, 'running');
   let result: ExecutionResult;
   try {
-    result = await sandbox.executePython(
-      code,
-      values.json
-        ? {}
-        : {
-            onStdout: (chunk) => {
-              spinner.clear();
-              process.stdout.write(chunk);
-            },
-            onStderr: (chunk) => {
-              spinner.clear();
-              process.stderr.write(chunk);
-            },
-          },
-    );
+    result = await sandbox.executePython(code, values.json ? {} : streamAround(spinner));
   } finally {
     spinner.stop();
   }

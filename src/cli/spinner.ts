@@ -45,3 +45,20 @@ export function startSpinner(
     },
   };
 }
+
+/** Output callbacks that write to the terminal, moving the spinner out of the way first. */
+export function streamAround(spinner: Spinner): {
+  onStdout: (text: string) => void;
+  onStderr: (text: string) => void;
+} {
+  return {
+    onStdout: (text) => {
+      spinner.clear();
+      process.stdout.write(text);
+    },
+    onStderr: (text) => {
+      spinner.clear();
+      process.stderr.write(text);
+    },
+  };
+}
