@@ -47,6 +47,12 @@ export interface BackendSession {
   writeFiles(files: SandboxFile[], options?: { abortSignal?: AbortSignal }): Promise<void>;
   readFile(path: string, options?: { abortSignal?: AbortSignal }): Promise<Uint8Array>;
   /**
+   * Deletes files and folders (with their contents), paths relative to the working directory.
+   * A path that does not exist is not an error. CodeSandbox uses it to remove figure files
+   * (`capture.transport: 'files'`); without it they stay in the sandbox.
+   */
+  removeFiles?(paths: string[], options?: { abortSignal?: AbortSignal }): Promise<void>;
+  /**
    * Drops the interpreter's variables but keeps the session and its files. Backends without it
    * get a new session instead.
    */

@@ -9,10 +9,18 @@ export interface FigureMarkerOptions {
   maxFigureBytes?: number;
 }
 
+/**
+ * A figure the sandbox saved as a file (`capture.transport: 'files'`): everything but its bytes,
+ * which are fetched from `figureFilePath(nonce, figure)`.
+ */
+export type FileFigure = Omit<CapturedFigure, 'data'>;
+
 export interface ParsedFigureMarkers {
   /** The user's output with every marker removed. */
   stdout: string;
   figures: CapturedFigure[];
+  /** Figures announced by `figure-file` markers, in the order they arrived. */
+  fileFigures: FileFigure[];
   problems: FigureProblem[];
   /** The exception the user's code raised, when it raised one. */
   error?: PythonError;
@@ -25,6 +33,8 @@ export interface FigureMarkerParser {
   /** Ends the stream; returns the rest of the user output. A marker left open is a problem. */
   end(): string;
   readonly figures: CapturedFigure[];
+  /** Figures announced by `figure-file` markers, in the order they arrived. */
+  readonly fileFigures: FileFigure[];
   readonly problems: FigureProblem[];
   readonly error: PythonError | undefined;
 }
@@ -41,6 +51,11 @@ const MEDIA_TYPES: Readonly<Record<string, FigureMediaType>> = {
   png: 'image/png',
   svg: 'image/svg+xml',
   jpeg: 'image/jpeg',
+};
+const FORMAT_NAMES: Readonly<Record<FigureMediaType, string>> = {
+  'image/png': 'PNG',
+  'image/svg+xml': 'SVG',
+  'image/jpeg': 'JPEG',
 };
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const JPEG_MAGIC = [0xff, 0xd8, 0xff];
@@ -59,6 +74,7 @@ export function parseFigureMarkers(
   const result: ParsedFigureMarkers = {
     stdout: text,
     figures: parser.figures,
+    fileFigures: parser.fileFigures,
     problems: parser.problems,
   };
   if (parser.error !== undefined) result.error = parser.error;
@@ -70,8 +86,27 @@ export function createFigureMarkerParser(options: FigureMarkerOptions): FigureMa
   return new MarkerParser(options);
 }
 
+/**
+ * Checks figure bytes against what their marker announced (the image format, `maxFigureBytes`).
+ * Returns the figure owning its memory, or why it was refused.
+ */
+export function checkFigureData(
+  figure: FileFigure,
+  data: Uint8Array,
+  maxFigureBytes: number,
+): CapturedFigure | string {
+  if (data.byteLength > maxFigureBytes) {
+    return `${formatBytes(data.byteLength)} is over maxFigureBytes (${formatBytes(maxFigureBytes)})`;
+  }
+  if (!hasFormat(data, figure.mediaType)) {
+    return `the image data is not a ${FORMAT_NAMES[figure.mediaType]} image`;
+  }
+  return { ...figure, data: ownBytes(data) };
+}
+
 class MarkerParser implements FigureMarkerParser {
   readonly figures: CapturedFigure[] = [];
+  readonly fileFigures: FileFigure[] = [];
   readonly problems: FigureProblem[] = [];
   error: PythonError | undefined;
 
@@ -215,6 +250,9 @@ class MarkerParser implements FigureMarkerParser {
       case 'figure':
         this.#readFigure(header, data);
         return;
+      case 'figure-file':
+        this.#readFigureFile(header, data);
+        return;
       case 'error':
         this.#readError(header);
         return;
@@ -227,30 +265,10 @@ class MarkerParser implements FigureMarkerParser {
   }
 
   #readFigure(header: Record<string, unknown>, data: string): void {
-    const index = indexOf(header);
-    if (index === undefined) {
-      this.#problem(undefined, 'malformed figure marker: "index" must be a whole number >= 0');
-      return;
-    }
-    const fail = (reason: string): void => this.#problem(index, `figure ${index}: ${reason}`);
-    const { format, width, height, title } = header;
-    const mediaType = typeof format === 'string' ? MEDIA_TYPES[format] : undefined;
-    if (mediaType === undefined) {
-      fail(`unknown format ${JSON.stringify(format)}`);
-      return;
-    }
-    if (width !== undefined && !isPixelCount(width)) {
-      fail('"width" must be a whole number >= 0');
-      return;
-    }
-    if (height !== undefined && !isPixelCount(height)) {
-      fail('"height" must be a whole number >= 0');
-      return;
-    }
-    if (title !== undefined && typeof title !== 'string') {
-      fail('"title" must be a string');
-      return;
-    }
+    const figure = this.#readFigureHeader('figure', header);
+    if (figure === undefined) return;
+    const fail = (reason: string): void =>
+      this.#problem(figure.index, `figure ${figure.index}: ${reason}`);
     // Checked before decoding, so an oversized figure never gets allocated.
     const byteLength = decodedLength(data);
     if (byteLength > this.#maxFigureBytes) {
@@ -264,15 +282,47 @@ class MarkerParser implements FigureMarkerParser {
       fail('the image data is not valid base64');
       return;
     }
-    if (!hasFormat(bytes, mediaType)) {
-      fail(`the image data is not a ${String(format).toUpperCase()} image`);
+    const checked = checkFigureData(figure, bytes, this.#maxFigureBytes);
+    if (typeof checked === 'string') fail(checked);
+    else this.figures.push(checked);
+  }
+
+  #readFigureFile(header: Record<string, unknown>, data: string): void {
+    const figure = this.#readFigureHeader('figure-file', header);
+    if (figure === undefined) return;
+    if (data !== '') {
+      this.#problem(figure.index, `figure ${figure.index}: a figure-file marker carries no data`);
       return;
     }
-    const figure: CapturedFigure = { index, mediaType, data: ownBytes(bytes) };
+    this.fileFigures.push(figure);
+  }
+
+  // The header shared by `figure` and `figure-file` markers; a problem when it is malformed.
+  #readFigureHeader(kind: string, header: Record<string, unknown>): FileFigure | undefined {
+    const index = indexOf(header);
+    if (index === undefined) {
+      this.#problem(undefined, `malformed ${kind} marker: "index" must be a whole number >= 0`);
+      return undefined;
+    }
+    const fail = (reason: string): undefined => {
+      this.#problem(index, `figure ${index}: ${reason}`);
+      return undefined;
+    };
+    const { format, width, height, title } = header;
+    const mediaType = typeof format === 'string' ? MEDIA_TYPES[format] : undefined;
+    if (mediaType === undefined) return fail(`unknown format ${JSON.stringify(format)}`);
+    if (width !== undefined && !isPixelCount(width)) {
+      return fail('"width" must be a whole number >= 0');
+    }
+    if (height !== undefined && !isPixelCount(height)) {
+      return fail('"height" must be a whole number >= 0');
+    }
+    if (title !== undefined && typeof title !== 'string') return fail('"title" must be a string');
+    const figure: FileFigure = { index, mediaType };
     if (width !== undefined) figure.width = width;
     if (height !== undefined) figure.height = height;
     if (title !== undefined && title !== '') figure.title = title;
-    this.figures.push(figure);
+    return figure;
   }
 
   #readError(header: Record<string, unknown>): void {
@@ -379,7 +429,7 @@ function decodeBase64(text: string): Buffer | undefined {
 }
 
 // Small buffers share Node's pool; a figure must own its memory (sinks may hand on `.buffer`).
-function ownBytes(bytes: Buffer): Uint8Array {
+function ownBytes(bytes: Uint8Array): Uint8Array {
   if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) {
     return new Uint8Array(bytes.buffer, 0, bytes.byteLength);
   }

@@ -14,10 +14,12 @@ export const DEFAULT_CAPTURE: Readonly<Required<CaptureOptions>> = Object.freeze
   dpi: 100,
   maxFigures: 20,
   maxFigureBytes: 10 * 1024 * 1024,
+  transport: 'stdout',
 });
 
 const NONCE_PATTERN = /^[0-9a-f]{32}$/;
 const FORMATS: ReadonlySet<string> = new Set(['png', 'svg', 'jpeg']);
+const TRANSPORTS: ReadonlySet<string> = new Set(['stdout', 'files']);
 
 // Keyed by content so that a process running an older prelude installs this one instead.
 const PRELUDE_MODULE = `_sandplot_prelude_${createHash('sha256').update(prelude).digest('hex').slice(0, 16)}`;
@@ -49,8 +51,9 @@ export function createNonce(): string {
 /**
  * Turns user code into self-contained Python that runs it in the caller's globals and writes
  * every matplotlib figure (and the exception, if any) to stdout as nonce-tagged markers that
- * `parseFigureMarkers` reads back. Works with `python3 -c` and when exec'd repeatedly in one
- * persistent namespace.
+ * `parseFigureMarkers` reads back. With `transport: 'files'` the figures go into
+ * `figureFilesFolder(nonce)` instead and only `figure-file` markers are printed. Works with
+ * `python3 -c` and when exec'd repeatedly in one persistent namespace.
  */
 export function wrapPythonCode(code: string, options: WrapCodeOptions): string {
   if (typeof code !== 'string') {
@@ -66,7 +69,7 @@ export function wrapPythonCode(code: string, options: WrapCodeOptions): string {
   return (
     `${INSTALLED_PRELUDE}.run('${source}', '${options.nonce}', '${capture.format}', ` +
     `${capture.dpi}, ${capture.maxFigures}, ${capture.maxFigureBytes}, ` +
-    `${capture.enabled ? 'True' : 'False'})\n`
+    `${capture.enabled ? 'True' : 'False'}, '${capture.transport}')\n`
   );
 }
 
@@ -77,6 +80,7 @@ function resolveCapture(options: CaptureOptions): Required<CaptureOptions> {
   const dpi = options.dpi ?? DEFAULT_CAPTURE.dpi;
   const maxFigures = options.maxFigures ?? DEFAULT_CAPTURE.maxFigures;
   const maxFigureBytes = options.maxFigureBytes ?? DEFAULT_CAPTURE.maxFigureBytes;
+  const transport = options.transport ?? DEFAULT_CAPTURE.transport;
   if (typeof enabled !== 'boolean') {
     throw new ConfigError(`capture.enabled must be true or false, got ${String(enabled)}`);
   }
@@ -94,5 +98,10 @@ function resolveCapture(options: CaptureOptions): Required<CaptureOptions> {
       `capture.maxFigureBytes must be a whole number >= 1, got ${maxFigureBytes}`,
     );
   }
-  return { enabled, format, dpi, maxFigures, maxFigureBytes };
+  if (!TRANSPORTS.has(transport)) {
+    throw new ConfigError(
+      `capture.transport must be 'stdout' or 'files', got ${String(transport)}`,
+    );
+  }
+  return { enabled, format, dpi, maxFigures, maxFigureBytes, transport };
 }

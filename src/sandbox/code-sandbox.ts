@@ -2,7 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import type { BackendRunResult, BackendSession, SandboxFile } from '../backends/types.js';
-import { createFigureMarkerParser } from '../capture/parse-markers.js';
+import { figureFilePath, figureFilesFolder } from '../capture/figure-files.js';
+import {
+  checkFigureData,
+  createFigureMarkerParser,
+  type FileFigure,
+} from '../capture/parse-markers.js';
 import { createNonce, DEFAULT_CAPTURE, wrapPythonCode } from '../capture/wrap-code.js';
 import {
   AbortError,
@@ -31,6 +36,8 @@ import type {
 
 const DEFAULT_TIMEOUT_MS = 120_000;
 const DEFAULT_MAX_CODE_BYTES = 1024 * 1024;
+/** Figure files read at once; each read is a round trip to the sandbox. */
+const FILE_READ_CONCURRENCY = 4;
 
 const positiveInteger = z.number().int().positive();
 
@@ -41,6 +48,7 @@ const captureSchema = z
     dpi: positiveInteger.max(2400).optional(),
     maxFigures: z.number().int().nonnegative().max(1000).optional(),
     maxFigureBytes: positiveInteger.optional(),
+    transport: z.enum(['stdout', 'files']).optional(),
   })
   .strict();
 
@@ -285,6 +293,7 @@ export class CodeSandbox implements AsyncDisposable {
       await old.close();
     }
     const session = await this.#ensureSession(options.abortSignal);
+    this.#checkFileTransport(session);
     if (options.clearContext && session.clearContext) {
       await session.clearContext(withoutUndefined({ abortSignal: options.abortSignal }));
     }
@@ -331,6 +340,7 @@ export class CodeSandbox implements AsyncDisposable {
     if (run.sessionRestarted) sessionRestarted = true;
 
     if (run.interrupted === 'abort') {
+      if (parser.fileFigures.length > 0) void this.#removeFigureFiles(session, nonce);
       throw new AbortError(
         'executePython was aborted by its abortSignal; the running code was interrupted.',
         {
@@ -342,6 +352,14 @@ export class CodeSandbox implements AsyncDisposable {
     const error = this.#describeError(run, parser.error, timeoutMs);
     const problems: FigureProblem[] = [...parser.problems];
     const captured: CapturedFigure[] = [...parser.figures];
+    if (parser.fileFigures.length > 0) {
+      const fetched = await this.#fetchFigureFiles(session, nonce, parser.fileFigures, {
+        abortSignal: options.abortSignal,
+        problems,
+      });
+      captured.push(...fetched);
+      captured.sort((first, second) => first.index - second.index);
+    }
     for (const figure of run.figures ?? []) captured.push({ ...figure, index: captured.length });
     const figures = await this.#store(captured, {
       executionId,
@@ -365,6 +383,92 @@ export class CodeSandbox implements AsyncDisposable {
     if (error) result.error = error;
     if (sessionRestarted) result.sessionRestarted = true;
     return result;
+  }
+
+  #checkFileTransport(session: BackendSession): void {
+    if (!this.#capture.enabled || this.#capture.transport !== 'files') return;
+    if (typeof session.readFile !== 'function') {
+      throw new ConfigError(
+        `capture.transport 'files' needs a backend whose sessions can read files, and the ${this.#backend.name} backend's cannot. Use capture.transport 'stdout'.`,
+      );
+    }
+  }
+
+  /**
+   * Reads the figures the prelude saved with `capture.transport: 'files'`, checks them like
+   * figures from stdout, and removes the execution's folder. A figure that cannot be read or
+   * checked becomes a problem; the others are delivered.
+   */
+  async #fetchFigureFiles(
+    session: BackendSession,
+    nonce: string,
+    announced: FileFigure[],
+    context: { abortSignal: AbortSignal | undefined; problems: FigureProblem[] },
+  ): Promise<CapturedFigure[]> {
+    if (!session.isAlive) {
+      // The files went down with the session.
+      for (const figure of announced) {
+        context.problems.push({
+          index: figure.index,
+          stage: 'capture',
+          reason: `figure ${figure.index} was saved in the sandbox, but the session ended before it could be read`,
+        });
+      }
+      return [];
+    }
+    let outcomes: (CapturedFigure | FigureProblem)[];
+    try {
+      outcomes = await mapConcurrently(announced, FILE_READ_CONCURRENCY, (figure) =>
+        this.#readFigureFile(session, nonce, figure, context.abortSignal),
+      );
+    } finally {
+      const removal = this.#removeFigureFiles(session, nonce);
+      // An aborted call rejects at once; the folder goes away in the background.
+      if (!context.abortSignal?.aborted) await removal;
+    }
+    const figures: CapturedFigure[] = [];
+    for (const outcome of outcomes) {
+      if ('data' in outcome) figures.push(outcome);
+      else context.problems.push(outcome);
+    }
+    return figures;
+  }
+
+  async #readFigureFile(
+    session: BackendSession,
+    nonce: string,
+    figure: FileFigure,
+    abortSignal: AbortSignal | undefined,
+  ): Promise<CapturedFigure | FigureProblem> {
+    const path = figureFilePath(nonce, figure);
+    let data: Uint8Array;
+    try {
+      data = await session.readFile(path, withoutUndefined({ abortSignal }));
+    } catch (error) {
+      if (SandplotError.isInstance(error) && error.code === 'ABORTED') throw error;
+      return {
+        index: figure.index,
+        stage: 'capture',
+        reason: `figure ${figure.index} could not be read from ${path}: ${errorMessage(error)}`,
+      };
+    }
+    const checked = checkFigureData(figure, data, this.#capture.maxFigureBytes);
+    if (typeof checked !== 'string') return checked;
+    return { index: figure.index, stage: 'capture', reason: `figure ${figure.index}: ${checked}` };
+  }
+
+  /**
+   * Never rejects, and a failure is not a problem entry: the figures were already read, and a
+   * leftover folder only takes disk space in a sandbox that goes away with its session; a
+   * problem would read as a lost figure.
+   */
+  async #removeFigureFiles(session: BackendSession, nonce: string): Promise<void> {
+    if (!session.isAlive || session.removeFiles === undefined) return;
+    try {
+      await session.removeFiles([figureFilesFolder(nonce)]);
+    } catch {
+      // Nothing to report; see above.
+    }
   }
 
   #forgetSession(session: BackendSession): void {
@@ -406,7 +510,6 @@ export class CodeSandbox implements AsyncDisposable {
       problems: FigureProblem[];
     },
   ): Promise<StoredFigure[]> {
-    const stored: (StoredFigure | undefined)[] = new Array(captured.length);
     const sinkContext = {
       executionId: context.executionId,
       sessionId: context.sessionId,
@@ -415,32 +518,41 @@ export class CodeSandbox implements AsyncDisposable {
         context.problems.push({ ...problem, reason: String(problem.reason) });
       },
     };
-    let next = 0;
-    const worker = async () => {
-      while (next < captured.length) {
-        const position = next++;
-        const figure = captured[position] as CapturedFigure;
-        try {
-          stored[position] = await this.#sink.put(figure, sinkContext);
-        } catch (error) {
-          if (SandplotError.isInstance(error) && error.code === 'ABORTED') throw error;
-          context.problems.push({
-            index: figure.index,
-            stage: 'store',
-            sink: this.#sink.name,
-            reason: errorMessage(error),
-          });
-        }
+    const concurrency = this.#sink.concurrency ?? DEFAULT_SINK_CONCURRENCY;
+    const stored = await mapConcurrently(captured, concurrency, async (figure) => {
+      try {
+        return await this.#sink.put(figure, sinkContext);
+      } catch (error) {
+        if (SandplotError.isInstance(error) && error.code === 'ABORTED') throw error;
+        context.problems.push({
+          index: figure.index,
+          stage: 'store',
+          sink: this.#sink.name,
+          reason: errorMessage(error),
+        });
+        return undefined;
       }
-    };
-    await Promise.all(
-      Array.from(
-        { length: Math.min(this.#sink.concurrency ?? DEFAULT_SINK_CONCURRENCY, captured.length) },
-        () => worker(),
-      ),
-    );
+    });
     return stored.filter((figure): figure is StoredFigure => figure !== undefined);
   }
+}
+
+/** `Promise.all(items.map(map))` with at most `limit` calls in flight; results in item order. */
+async function mapConcurrently<T, R>(
+  items: readonly T[],
+  limit: number,
+  map: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const position = next++;
+      results[position] = await map(items[position] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, () => worker()));
+  return results;
 }
 
 function throwIfAborted(abortSignal: AbortSignal | undefined): void {

@@ -13,6 +13,15 @@ export interface CaptureOptions {
   maxFigures?: number;
   /** Largest encoded figure kept; larger ones are listed in `problems`. @default 10485760 (10 MiB) */
   maxFigureBytes?: number;
+  /**
+   * How figures leave the sandbox. `'stdout'`: base64 in a marker line on stdout, which works
+   * with any backend. `'files'`: saved into `.sandplot/figures/{nonce}/` in the sandbox's working
+   * directory, announced by a marker of about a hundred bytes, then fetched with the session's
+   * `readFile` and removed, so stdout stays small (worth it on AgentCore, where stdout also
+   * travels in the model-facing result). Needs a backend session with `readFile`.
+   * @default 'stdout'
+   */
+  transport?: 'stdout' | 'files';
 }
 
 export interface CodeSandboxOptions {

@@ -269,6 +269,20 @@ class LocalSession implements BackendSession {
     });
   }
 
+  /**
+   * Deletes files and folders (recursively) of the work dir. A symlink is removed itself, never
+   * what it points to; a missing path is not an error.
+   */
+  async removeFiles(paths: string[], options: { abortSignal?: AbortSignal } = {}): Promise<void> {
+    if (!Array.isArray(paths)) {
+      throw new InvalidInputError('localBackend: removeFiles expects an array of paths');
+    }
+    for (const path of paths) checkRelativePath(path);
+    return this.fileOperation(options.abortSignal, async () => {
+      await this.request({ op: 'remove', paths });
+    });
+  }
+
   close(): Promise<void> {
     this.closing ??= (async () => {
       if (this.state === 'starting' || this.state === 'alive') this.state = 'closed';

@@ -125,13 +125,17 @@ class _FileError(Exception):
         self.code = code
 
 
-def _resolve(relative):
+def _check_relative(relative):
     if not isinstance(relative, str) or relative == '' or '\0' in relative:
         raise _FileError('INVALID_INPUT', 'The path must be a non-empty string')
     if relative.startswith('/'):
         raise _FileError('INVALID_INPUT', f'The path {relative!r} is absolute; use a path relative to the work dir')
     if '..' in relative.split('/'):
         raise _FileError('INVALID_INPUT', f'The path {relative!r} contains ".."')
+
+
+def _resolve(relative):
+    _check_relative(relative)
     work = os.path.realpath(_work_dir)
     full = os.path.realpath(os.path.join(work, relative))
     if full != work and not full.startswith(work + '/'):
@@ -171,6 +175,32 @@ def _write(request):
     with open(path, 'wb') as file:
         file.write(base64.b64decode(request['content']))
     return {}
+
+
+def _remove(request):
+    import shutil
+
+    # Every path is checked before anything is removed.
+    entries = [_entry(relative) for relative in request['paths']]
+    for entry in entries:
+        try:
+            if os.path.isdir(entry) and not os.path.islink(entry):
+                shutil.rmtree(entry)
+            else:
+                os.remove(entry)
+        except (FileNotFoundError, NotADirectoryError):
+            pass
+    return {}
+
+
+def _entry(relative):
+    """The entry `relative` names inside the work dir: a symlink itself, not what it points to."""
+    _check_relative(relative)
+    parent, name = os.path.split(relative.rstrip('/'))
+    if name in ('', '.'):
+        raise _FileError('INVALID_INPUT', f'The path {relative!r} names the work dir itself')
+    folder = _resolve(parent) if parent not in ('', '.') else os.path.realpath(_work_dir)
+    return os.path.join(folder, name)
 
 
 def _start(init):
@@ -227,7 +257,7 @@ def _serve():
     sys.argv = ['']
     _reply(ready)
 
-    handlers = {'run': _run, 'read': _read, 'write': _write}
+    handlers = {'run': _run, 'read': _read, 'write': _write, 'remove': _remove}
     while True:
         line = _requests.readline()
         if not line:

@@ -4,6 +4,9 @@ wrap-code.ts installs this source once per process as a module in sys.modules (n
 hash of this file, so a new version replaces an old one) and calls run() for every execution.
 Results leave as one-line markers on stdout:
     @@sandplot:{nonce}:{kind}:{base64 JSON header}:{base64 data}
+With transport 'files', figures are saved as .sandplot/figures/{nonce}/figure-{index}.{ext} under
+the directory the process was in when the prelude was first installed, and a `figure-file` marker
+(no data) announces each; the host fetches and removes them (src/capture/figure-files.ts).
 The module imports nothing heavy, and never matplotlib: it patches pyplot.show only when the
 user's code imports pyplot.
 """
@@ -15,14 +18,19 @@ from binascii import a2b_base64, b2a_base64
 _MODULE_PREFIX = '_sandplot_prelude_'
 _MARKER_PREFIX = '@@sandplot:'
 
-# 'cells' numbers the <cell-N> file names; 'active' is the execution plt.show() reports to.
-_state = {'cells': 0, 'active': None}
+_FIGURE_FILES_FOLDER = ('.sandplot', 'figures')
+_EXTENSIONS = {'png': 'png', 'svg': 'svg', 'jpeg': 'jpg'}
+
+# 'cells' numbers the <cell-N> file names; 'active' is the execution plt.show() reports to;
+# 'base' is the working directory at the first install, which the host's file paths are relative
+# to (None when it could not be read).
+_state = {'cells': 0, 'active': None, 'base': None}
 
 
-def run(code, nonce, format, dpi, max_figures, max_figure_bytes, capture):
+def run(code, nonce, format, dpi, max_figures, max_figure_bytes, capture, transport='stdout'):
     """Runs base64 UTF-8 `code` in the caller's globals; reports figures and the exception."""
     namespace = sys._getframe(1).f_globals
-    execution = _Execution(sys.stdout, nonce, format, dpi, max_figures, max_figure_bytes)
+    execution = _Execution(sys.stdout, nonce, format, dpi, max_figures, max_figure_bytes, transport)
     stderr = sys.stderr
     _state['cells'] += 1
     filename = '<cell-%d>' % _state['cells']
@@ -46,15 +54,17 @@ def run(code, nonce, format, dpi, max_figures, max_figure_bytes, capture):
 
 
 class _Execution:
-    __slots__ = ('stdout', 'nonce', 'format', 'dpi', 'max_figures', 'max_figure_bytes', 'next_index')
+    __slots__ = ('stdout', 'nonce', 'format', 'dpi', 'max_figures', 'max_figure_bytes', 'transport',
+                 'next_index')
 
-    def __init__(self, stdout, nonce, format, dpi, max_figures, max_figure_bytes):
+    def __init__(self, stdout, nonce, format, dpi, max_figures, max_figure_bytes, transport):
         self.stdout = stdout
         self.nonce = nonce
         self.format = format
         self.dpi = dpi
         self.max_figures = max_figures
         self.max_figure_bytes = max_figure_bytes
+        self.transport = transport
         self.next_index = 0
 
     def emit(self, kind, header, data=b''):
@@ -113,7 +123,22 @@ class _Execution:
         title = _title(figure)
         if title:
             header['title'] = title
-        self.emit('figure', header, data)
+        if self.transport == 'files':
+            self.save_figure_file(index, data)
+            self.emit('figure-file', header)
+        else:
+            self.emit('figure', header, data)
+
+    def save_figure_file(self, index, data):
+        base = _state['base']
+        if base is None:
+            raise OSError('the working directory was unreadable when sandplot was installed')
+        # Absolute, so a user's os.chdir() does not move the file away from where the host looks.
+        folder = os.path.join(base, *_FIGURE_FILES_FOLDER, self.nonce)
+        os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, 'figure-%d.%s' % (index, _EXTENSIONS[self.format]))
+        with open(path, 'wb') as file:
+            file.write(data)
 
 
 def _report_error(execution, error, stderr):
@@ -295,6 +320,7 @@ def _describe(error):
 
 def _install():
     cells = 0
+    base = None
     for name in list(sys.modules):
         if name.startswith(_MODULE_PREFIX) and name != __name__:
             older = sys.modules.pop(name, None)
@@ -302,7 +328,14 @@ def _install():
             if isinstance(older_state, dict):
                 # Continuing the numbering keeps older cells' linecache entries valid.
                 cells = max(cells, older_state.get('cells', 0))
+                base = base or older_state.get('base')
     _state['cells'] = cells
+    if base is None:
+        try:
+            base = os.getcwd()
+        except OSError:
+            pass
+    _state['base'] = base
     sys.meta_path[:] = [finder for finder in sys.meta_path if not getattr(finder, '_sandplot_finder', False)]
     sys.meta_path.insert(0, _PyplotFinder())
     # Only read when matplotlib is first imported: a sandbox has no screen to show windows on.

@@ -73,6 +73,7 @@ function parseInChunks(
   const result: ParsedFigureMarkers = {
     stdout,
     figures: parser.figures,
+    fileFigures: parser.fileFigures,
     problems: parser.problems,
   };
   if (parser.error !== undefined) result.error = parser.error;
@@ -127,7 +128,68 @@ describe('parseFigureMarkers', () => {
       figure(0).replace(nonce, nonce.slice(1)) +
       `@@sandplot:${nonce}`;
     const result = parseFigureMarkers(stdout, { nonce });
-    expect(result).toEqual({ stdout, figures: [], problems: [] });
+    expect(result).toEqual({ stdout, figures: [], fileFigures: [], problems: [] });
+  });
+
+  it('collects figure-file markers as file figures, with no bytes and no path', () => {
+    const stdout =
+      'before\n' +
+      marker('figure-file', { index: 0, format: 'png', width: 640, height: 480, title: 'Sales' }) +
+      'between\n' +
+      marker('figure-file', { index: 1, format: 'jpeg', width: 8, height: 9 }) +
+      marker('figure-file', { index: 2, format: 'svg', title: '' }) +
+      'after';
+    const result = parseFigureMarkers(stdout, { nonce });
+    expect(result.stdout).toBe('before\nbetween\nafter');
+    expect(result.figures).toEqual([]);
+    expect(result.problems).toEqual([]);
+    expect(result.fileFigures).toEqual([
+      { index: 0, mediaType: 'image/png', width: 640, height: 480, title: 'Sales' },
+      { index: 1, mediaType: 'image/jpeg', width: 8, height: 9 },
+      { index: 2, mediaType: 'image/svg+xml' },
+    ]);
+  });
+
+  it('turns malformed figure-file markers into parse problems', () => {
+    const stdout = [
+      `${prefix}figure-file:not base64!:\n`,
+      `${prefix}figure-file:${base64('[1]')}:\n`,
+      marker('figure-file', { format: 'png' }),
+      marker('figure-file', { index: -1, format: 'png' }),
+      marker('figure-file', { index: 3, format: 'gif' }),
+      marker('figure-file', { index: 4, format: 'png', width: 1.5 }),
+      marker('figure-file', { index: 5, format: 'png', title: 7 }),
+      marker('figure-file', { index: 6, format: 'png' }, tinyPng),
+      marker('figure-file', { index: 7, format: 'png', path: '/etc/passwd' }),
+    ].join('');
+    const result = parseFigureMarkers(stdout, { nonce });
+    expect(result.stdout).toBe('');
+    expect(result.problems).toEqual([
+      { stage: 'parse', reason: 'malformed "figure-file" marker: the header is not valid base64' },
+      { stage: 'parse', reason: 'malformed "figure-file" marker: the header is not a JSON object' },
+      {
+        stage: 'parse',
+        reason: 'malformed figure-file marker: "index" must be a whole number >= 0',
+      },
+      {
+        stage: 'parse',
+        reason: 'malformed figure-file marker: "index" must be a whole number >= 0',
+      },
+      { stage: 'parse', index: 3, reason: 'figure 3: unknown format "gif"' },
+      { stage: 'parse', index: 4, reason: 'figure 4: "width" must be a whole number >= 0' },
+      { stage: 'parse', index: 5, reason: 'figure 5: "title" must be a string' },
+      { stage: 'parse', index: 6, reason: 'figure 6: a figure-file marker carries no data' },
+    ]);
+    // A path in the header is ignored: where the file is comes from the nonce and index alone.
+    expect(result.fileFigures).toEqual([{ index: 7, mediaType: 'image/png' }]);
+  });
+
+  it('leaves a figure-file marker with another nonce as plain stdout', () => {
+    const forged = marker('figure-file', { index: 0, format: 'png' }, '', otherNonce);
+    const result = parseFigureMarkers(`a\n${forged}b`, { nonce });
+    expect(result.stdout).toBe(`a\n${forged}b`);
+    expect(result.fileFigures).toEqual([]);
+    expect(result.problems).toEqual([]);
   });
 
   it('accepts a marker line ending in \\r\\n', () => {
@@ -246,6 +308,7 @@ describe('parseFigureMarkers', () => {
     expect(result).toEqual({
       stdout: 'text ',
       figures: [],
+      fileFigures: [],
       problems: [
         {
           stage: 'parse',
@@ -318,6 +381,9 @@ describe('createFigureMarkerParser', () => {
     `${prefix}\n`,
     '\n\n@@',
     marker('figure', { index: 6, format: 'jpeg' }, jpegBytes),
+    marker('figure-file', { index: 7, format: 'png', width: 10, height: 20, title: 'a:b' }),
+    marker('figure-file', { index: 8, format: 'svg' }, '', otherNonce),
+    `${prefix}figure-file:${base64('{"index":9,"format":"bmp"}')}:\n`,
     marker('error', {
       name: 'ValueError',
       value: 'ünïcode',
@@ -330,7 +396,10 @@ describe('createFigureMarkerParser', () => {
   it('gives the same result for any chunk split as for one-shot parsing', () => {
     const expected = parseFigureMarkers(mixed, { nonce });
     expect(expected.figures.map((captured) => captured.index)).toEqual([0, 2, 6]);
-    expect(expected.problems).toHaveLength(4);
+    expect(expected.fileFigures).toEqual([
+      { index: 7, mediaType: 'image/png', width: 10, height: 20, title: 'a:b' },
+    ]);
+    expect(expected.problems).toHaveLength(5);
     expect(expected.error?.value).toBe('ünïcode');
     for (let seed = 1; seed <= 500; seed++) {
       const next = random(seed);

@@ -1,9 +1,11 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { figureFilePath } from '../../../src/capture/figure-files.js';
 import {
+  checkFigureData,
   createFigureMarkerParser,
   parseFigureMarkers,
 } from '../../../src/capture/parse-markers.js';
@@ -21,12 +23,13 @@ interface ProcessOutput {
   exitCode: number | null;
 }
 
-function runPython(args: string[], input?: string): Promise<ProcessOutput> {
+function runPython(args: string[], input?: string, cwd?: string): Promise<ProcessOutput> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       PYTHON,
       args,
       {
+        ...(cwd === undefined ? {} : { cwd }),
         encoding: 'utf8',
         maxBuffer: 512 * 1024 * 1024,
         env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), LANG: 'C.UTF-8' },
@@ -55,19 +58,25 @@ function parseInRandomChunks(stdout: string, nonce: string) {
   return {
     stdout: text,
     figures: parser.figures,
+    fileFigures: parser.fileFigures,
     problems: parser.problems,
     ...(parser.error === undefined ? {} : { error: parser.error }),
   };
 }
 
 /** Runs one wrapped execution the way a fresh `python3 -c` would. */
-async function runOnce(code: string, capture: CaptureOptions = {}, pythonArgs: string[] = []) {
+async function runOnce(
+  code: string,
+  capture: CaptureOptions = {},
+  pythonArgs: string[] = [],
+  cwd?: string,
+) {
   const nonce = createNonce();
-  const output = await runPython([
-    ...pythonArgs,
-    '-c',
-    wrapPythonCode(code, { nonce, ...capture }),
-  ]);
+  const output = await runPython(
+    [...pythonArgs, '-c', wrapPythonCode(code, { nonce, ...capture })],
+    undefined,
+    cwd,
+  );
   const parsed = parseFigureMarkers(output.stdout, { nonce, maxFigureBytes: 64 * 1024 * 1024 });
   expect(parseInRandomChunks(output.stdout, nonce)).toEqual(parsed);
   return { ...parsed, raw: output.stdout, stderr: output.stderr, exitCode: output.exitCode, nonce };
@@ -167,6 +176,7 @@ describe('wrapPythonCode options', () => {
       dpi: 100,
       maxFigures: 20,
       maxFigureBytes: 10 * 1024 * 1024,
+      transport: 'stdout',
     });
   });
 
@@ -189,6 +199,7 @@ describe('wrapPythonCode options', () => {
       { maxFigures: -1 },
       { maxFigureBytes: 0 },
       { enabled: 'yes' as unknown as boolean },
+      { transport: "files'" as 'files' },
     ];
     for (const capture of bad) {
       expect(() => wrapPythonCode('print(1)', { nonce, ...capture })).toThrow(
@@ -529,5 +540,122 @@ describe('wrapPythonCode in a persistent namespace', () => {
     expect(second?.figures).toHaveLength(1);
     expect(second?.stdout).toBe('after show 0\n');
     expect([...(second?.figures[0]?.data.subarray(0, 8) ?? [])]).toEqual(PNG_MAGIC);
+  });
+});
+
+describe("wrapPythonCode with transport 'files'", () => {
+  let cwd = '';
+
+  beforeAll(async () => {
+    cwd = await mkdtemp(join(tmpdir(), 'sandplot-files-test-'));
+  });
+
+  afterAll(async () => {
+    await rm(cwd, { recursive: true, force: true });
+  });
+
+  // Figures of random pixels do not compress: each PNG is well over 20 kB.
+  const NOISY_FIGURES = [
+    'import matplotlib.pyplot as plt, numpy as np',
+    'plt.figure(figsize=(4, 3))',
+    "plt.title('noise')",
+    'plt.imshow(np.random.default_rng(1).random((200, 200)))',
+    'plt.figure(figsize=(2, 2))',
+    "plt.suptitle('more noise')",
+    'plt.imshow(np.random.default_rng(2).random((100, 100)))',
+    "print('done')",
+  ].join('\n');
+
+  it('saves each figure under .sandplot/figures/{nonce} of the working directory and prints only a small marker', async () => {
+    const result = await runOnce(NOISY_FIGURES, { transport: 'files' }, [], cwd);
+    expect(result.error).toBeUndefined();
+    expect(result.problems).toEqual([]);
+    expect(result.stdout).toBe('done\n');
+    expect(result.figures).toEqual([]);
+    expect(result.fileFigures).toEqual([
+      { index: 0, mediaType: 'image/png', width: 400, height: 300, title: 'noise' },
+      { index: 1, mediaType: 'image/png', width: 200, height: 200, title: 'more noise' },
+    ]);
+    expect(await readdir(join(cwd, '.sandplot/figures', result.nonce))).toEqual([
+      'figure-0.png',
+      'figure-1.png',
+    ]);
+    let fileBytes = 0;
+    for (const figure of result.fileFigures) {
+      const data = new Uint8Array(await readFile(join(cwd, figureFilePath(result.nonce, figure))));
+      fileBytes += data.length;
+      expect(pngSize(data)).toEqual({ width: figure.width, height: figure.height });
+      expect(checkFigureData(figure, data, DEFAULT_CAPTURE.maxFigureBytes)).toMatchObject(figure);
+    }
+    expect(fileBytes).toBeGreaterThan(40_000);
+    // No image data on stdout: no PNG signature in base64, and two short marker lines.
+    expect(result.raw).not.toContain('iVBORw0KGgo');
+    expect(result.raw.split('\n').filter((line) => line.includes(':figure-file:'))).toHaveLength(2);
+    expect(Buffer.byteLength(result.raw)).toBeLessThan(400);
+  });
+
+  it('keeps writing where the host reads after the code changes directory, with the format as extension', async () => {
+    const elsewhere = await mkdtemp(join(tmpdir(), 'sandplot-elsewhere-'));
+    try {
+      for (const [format, extension] of [
+        ['jpeg', 'jpg'],
+        ['svg', 'svg'],
+      ] as const) {
+        const result = await runOnce(
+          `import os\nos.chdir(${JSON.stringify(elsewhere)})\nimport matplotlib.pyplot as plt\nplt.plot([1, 2])`,
+          { transport: 'files', format },
+          [],
+          cwd,
+        );
+        expect(result.problems).toEqual([]);
+        const [figure] = result.fileFigures;
+        expect(figure).toBeDefined();
+        if (figure === undefined) return;
+        const path = figureFilePath(result.nonce, figure);
+        expect(path).toBe(`.sandplot/figures/${result.nonce}/figure-0.${extension}`);
+        const data = new Uint8Array(await readFile(join(cwd, path)));
+        expect(typeof checkFigureData(figure, data, DEFAULT_CAPTURE.maxFigureBytes)).toBe('object');
+      }
+      expect(await readdir(elsewhere)).toEqual([]);
+    } finally {
+      await rm(elsewhere, { recursive: true, force: true });
+    }
+  });
+
+  it('captures the figure when the code raises, and lists figures over the limits without writing them', async () => {
+    const result = await runOnce(
+      `${NOISY_FIGURES}\nplt.figure(figsize=(1, 1))\nraise ValueError('late')`,
+      { transport: 'files', maxFigureBytes: 100_000, maxFigures: 2 },
+      [],
+      cwd,
+    );
+    expect(result.error?.name).toBe('ValueError');
+    expect(result.fileFigures.map((figure) => figure.index)).toEqual([1]);
+    expect(result.problems.map((problem) => [problem.stage, problem.index])).toEqual([
+      ['capture', 0],
+      ['capture', 2],
+    ]);
+    expect(result.problems[0]?.reason).toMatch(/over maxFigureBytes/);
+    expect(result.problems[1]?.reason).toMatch(/over maxFigures \(2\)/);
+    expect(await readdir(join(cwd, '.sandplot/figures', result.nonce))).toEqual(['figure-1.png']);
+  });
+
+  it('reports a figure it cannot write as a capture problem', async () => {
+    const blocked = await mkdtemp(join(tmpdir(), 'sandplot-blocked-'));
+    try {
+      await writeFile(join(blocked, '.sandplot'), 'a file where the folder would go');
+      const result = await runOnce(
+        'import matplotlib.pyplot as plt\nplt.plot([1])',
+        { transport: 'files' },
+        [],
+        blocked,
+      );
+      expect(result.fileFigures).toEqual([]);
+      expect(result.problems).toHaveLength(1);
+      expect(result.problems[0]).toMatchObject({ stage: 'capture', index: 0 });
+      expect(result.problems[0]?.reason).toMatch(/^figure 0 could not be saved: \w+Error/);
+    } finally {
+      await rm(blocked, { recursive: true, force: true });
+    }
   });
 });
