@@ -24,6 +24,9 @@ export default defineConfig([
       agentcore: 'src/agentcore.ts',
       testing: 'src/testing.ts',
       s3: 'src/s3.ts',
+      strands: 'src/strands.ts',
+      langchain: 'src/langchain.ts',
+      converse: 'src/converse.ts',
     },
     format: ['esm', 'cjs'],
     // `npm run build` emits declarations; the setup step before tests and the demo skips them.

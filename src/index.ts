@@ -41,3 +41,24 @@ export type {
   ImageSinkContext,
   StoredFigure,
 } from './sinks/types.js';
+export type {
+  ExecutePythonInput,
+  ExecutePythonSandbox,
+  ExecutePythonTool,
+  ExecutePythonToolOptions,
+  ExecutePythonToolOutput,
+  InvokeOptions,
+  JsonSchema,
+  ToolImage,
+} from './tool/execute-python.js';
+export {
+  createExecutePythonTool,
+  DEFAULT_TOOL_DESCRIPTION,
+  executePythonInputSchema,
+} from './tool/execute-python.js';
+export type {
+  FigureLedger,
+  LedgerFigure,
+  RenderFigureLinksOptions,
+} from './tool/figure-ledger.js';
+export { getFigureLedger, isShareableUrl, renderFigureLinks } from './tool/figure-ledger.js';

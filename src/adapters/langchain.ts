@@ -1,0 +1,130 @@
+import type { CallbackManagerForToolRun } from '@langchain/core/callbacks/manager';
+import { isToolMessage, ToolMessage } from '@langchain/core/messages';
+import { StructuredTool, type ToolRunnableConfig } from '@langchain/core/tools';
+import type { ExecutionResult } from '../sandbox/types.js';
+import {
+  createExecutePythonTool,
+  type ExecutePythonInput,
+  type ExecutePythonSandbox,
+  type ExecutePythonTool,
+  type ExecutePythonToolOptions,
+  type ExecutePythonToolOutput,
+  executePythonInputSchema,
+} from '../tool/execute-python.js';
+import type { LedgerFigure } from '../tool/figure-ledger.js';
+
+/** LangChain standard content blocks (v1): text, and images as base64 with their media type. */
+export type LangChainToolContentBlock =
+  | { type: 'text'; text: string }
+  | { type: 'image'; mimeType: 'image/png' | 'image/jpeg'; data: string };
+
+/** Maps the neutral output to LangChain content blocks: the text, then one image block per figure. */
+export function toLangChainContent(output: ExecutePythonToolOutput): LangChainToolContentBlock[] {
+  return [
+    { type: 'text', text: output.text },
+    ...output.images.map(
+      (image): LangChainToolContentBlock => ({
+        type: 'image',
+        mimeType: image.mediaType,
+        data: Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength).toString(
+          'base64',
+        ),
+      }),
+    ),
+  ];
+}
+
+/**
+ * The execute_python tool as a LangChain.js StructuredTool with `responseFormat:
+ * 'content_and_artifact'`: the ToolMessage content is the text plus image blocks, its artifact the
+ * ExecutionResult (undefined when the code did not run), and its status `error` when the Python
+ * raised (images still attached), the input was invalid or the sandbox failed.
+ */
+export class ExecutePythonLangChainTool extends StructuredTool<
+  typeof executePythonInputSchema,
+  ExecutePythonInput,
+  ExecutePythonInput,
+  [LangChainToolContentBlock[], ExecutionResult | undefined]
+> {
+  name: string;
+  description: string;
+  schema = executePythonInputSchema;
+  override responseFormat = 'content_and_artifact';
+  /** The framework-neutral tool underneath. */
+  readonly sandplotTool: ExecutePythonTool;
+
+  static override lc_name(): string {
+    return 'ExecutePythonLangChainTool';
+  }
+
+  constructor(sandbox: ExecutePythonSandbox, options: ExecutePythonToolOptions = {}) {
+    super();
+    this.sandplotTool = createExecutePythonTool(sandbox, options);
+    this.name = this.sandplotTool.name;
+    this.description = this.sandplotTool.description;
+  }
+
+  /** The sandbox's figure ledger: every figure made so far, for `renderFigureLinks`. */
+  get figures(): readonly LedgerFigure[] {
+    return this.sandplotTool.figures;
+  }
+
+  // biome-ignore lint/suspicious/noExplicitAny: matches StructuredTool.call's generic signature.
+  override async call(arg: any, configArg?: any, tags?: string[]): Promise<any> {
+    const toolCallId: string | undefined =
+      isToolCallShaped(arg) && typeof arg.id === 'string'
+        ? arg.id
+        : typeof configArg?.toolCall?.id === 'string'
+          ? configArg.toolCall.id
+          : undefined;
+    const args = isToolCallShaped(arg) ? arg.args : arg;
+    if (!executePythonInputSchema.safeParse(args).success) {
+      // Answer bad input ourselves, as a readable error result, instead of LangChain's
+      // ToolInputParsingException.
+      const output = await this.sandplotTool.invoke(args);
+      const content = toLangChainContent(output);
+      if (!toolCallId) return [content, undefined];
+      return new ToolMessage({
+        content,
+        artifact: undefined,
+        tool_call_id: toolCallId,
+        name: this.name,
+        status: 'error',
+      });
+    }
+    const result = await super.call(arg, configArg, tags);
+    if (isToolMessage(result) && (result.artifact === undefined || result.artifact?.isError)) {
+      result.status = 'error';
+    }
+    return result;
+  }
+
+  protected override async _call(
+    input: ExecutePythonInput,
+    _runManager?: CallbackManagerForToolRun,
+    config?: ToolRunnableConfig,
+  ): Promise<[LangChainToolContentBlock[], ExecutionResult | undefined]> {
+    const output = await this.sandplotTool.invoke(
+      input,
+      config?.signal ? { abortSignal: config.signal } : {},
+    );
+    return [toLangChainContent(output), output.result];
+  }
+}
+
+function isToolCallShaped(arg: unknown): arg is { args: unknown; id?: unknown; type?: string } {
+  return (
+    typeof arg === 'object' &&
+    arg !== null &&
+    'args' in arg &&
+    (arg as { type?: unknown }).type === 'tool_call'
+  );
+}
+
+/** The execute_python tool for LangChain.js agents (`createAgent({ model, tools: [langchainTool(sandbox)] })`). */
+export function langchainTool(
+  sandbox: ExecutePythonSandbox,
+  options: ExecutePythonToolOptions = {},
+): ExecutePythonLangChainTool {
+  return new ExecutePythonLangChainTool(sandbox, options);
+}

@@ -1,0 +1,12 @@
+/**
+ * `sandplot/converse`: the execute_python tool for the Amazon Bedrock Converse API, and a small
+ * tool-use loop. Uses @aws-sdk/client-bedrock-runtime (a dependency of sandplot).
+ */
+export type {
+  ConverseClient,
+  ConverseExecutePythonTool,
+  ConverseToolHandler,
+  ConverseToolLoopOptions,
+  ConverseToolLoopResult,
+} from './adapters/converse.js';
+export { converseTool, runConverseToolLoop, toConverseToolResult } from './adapters/converse.js';

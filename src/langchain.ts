@@ -1,0 +1,10 @@
+/**
+ * `sandplot/langchain`: the execute_python tool for LangChain.js (`@langchain/core` 1.x, an
+ * optional peer dependency). The core entry `sandplot` never imports LangChain.
+ */
+export type { LangChainToolContentBlock } from './adapters/langchain.js';
+export {
+  ExecutePythonLangChainTool,
+  langchainTool,
+  toLangChainContent,
+} from './adapters/langchain.js';

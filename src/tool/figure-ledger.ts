@@ -1,0 +1,118 @@
+import type { StoredFigure } from '../sinks/types.js';
+
+/** A figure the execute_python tool delivered, with the reference the model saw. */
+export interface LedgerFigure extends Omit<StoredFigure, 'data'> {
+  /** 1-based number in the order the sandbox's tool calls made figures: `figure 3` has ref 3. */
+  ref: number;
+  /** The reference the model saw, e.g. `figure 3`. */
+  label: string;
+  /** The execution that made it. */
+  executionId: string;
+  /** The `description` the model gave the tool call, when it gave one. */
+  description?: string;
+}
+
+/** The figures made so far through the execute_python tool(s) of one sandbox. */
+export interface FigureLedger {
+  /** In the order they were made; a copy. */
+  readonly figures: readonly LedgerFigure[];
+  /** Records the figures of one execution and gives them their references. */
+  record(
+    figures: readonly StoredFigure[],
+    execution: { executionId: string; description?: string },
+  ): LedgerFigure[];
+  /** Forgets every figure (references keep counting up, so `figure N` never means two figures). */
+  clear(): void;
+}
+
+const ledgers = new WeakMap<object, FigureLedger>();
+
+/**
+ * The ledger of a sandbox: every tool made for it (`createExecutePythonTool`, `strandsTool`, ...)
+ * records there, so the application can append the exact figure URLs to the final answer with
+ * `renderFigureLinks(getFigureLedger(sandbox).figures)` instead of trusting the model to copy long
+ * signed URLs. Figures of direct `sandbox.executePython()` calls are not recorded.
+ */
+export function getFigureLedger(sandbox: object): FigureLedger {
+  let ledger = ledgers.get(sandbox);
+  if (!ledger) {
+    ledger = createFigureLedger();
+    ledgers.set(sandbox, ledger);
+  }
+  return ledger;
+}
+
+/** A ledger not tied to a sandbox. */
+export function createFigureLedger(): FigureLedger {
+  let entries: LedgerFigure[] = [];
+  let next = 1;
+  return {
+    get figures() {
+      return [...entries];
+    },
+    record(figures, execution) {
+      const recorded = figures.map((figure) => {
+        const { data: _data, ...rest } = figure;
+        const ref = next++;
+        const entry: LedgerFigure = {
+          ...rest,
+          ref,
+          label: `figure ${ref}`,
+          executionId: execution.executionId,
+        };
+        if (execution.description) entry.description = execution.description;
+        return entry;
+      });
+      entries.push(...recorded);
+      return recorded;
+    },
+    clear() {
+      entries = [];
+    },
+  };
+}
+
+export interface RenderFigureLinksOptions {
+  /** `markdown`: one `![figure 1: title](url)` per line; `text`: `figure 1: title <url>`. @default 'markdown' */
+  format?: 'markdown' | 'text';
+  /** Also list `data:` URLs (long: a PNG is tens of kilobytes of base64). @default false */
+  includeDataUrls?: boolean;
+  /** Also list `file://` URLs (only useful on the machine that stored them). @default true */
+  includeFileUrls?: boolean;
+}
+
+/** Whether a URL can be handed to someone else: http(s) only. */
+export function isShareableUrl(url: string): boolean {
+  return /^https?:\/\//i.test(url);
+}
+
+/**
+ * The figures' links, one per line, ready to append to an agent's final answer. Figures from the
+ * ledger are labelled with the reference the model saw (`figure 3`); plain StoredFigures with their
+ * position in the execution (`figure index+1`). Returns '' when there is nothing to link.
+ */
+export function renderFigureLinks(
+  figures: readonly (StoredFigure | LedgerFigure)[],
+  options: RenderFigureLinksOptions = {},
+): string {
+  const format = options.format ?? 'markdown';
+  const lines: string[] = [];
+  for (const figure of figures) {
+    const url = figure.url;
+    if (/^data:/i.test(url) && !options.includeDataUrls) continue;
+    if (/^file:/i.test(url) && options.includeFileUrls === false) continue;
+    const label = 'label' in figure ? figure.label : `figure ${figure.index + 1}`;
+    const title = figure.title ? `: ${oneLine(figure.title)}` : '';
+    if (format === 'markdown') {
+      const alt = `${label}${title}`.replace(/[[\]\\]/g, '\\$&');
+      lines.push(`![${alt}](${url.replace(/[()\s]/g, encodeURIComponent)})`);
+    } else {
+      lines.push(`${label}${title} <${url}>`);
+    }
+  }
+  return lines.join('\n');
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
