@@ -12,7 +12,9 @@ export type SandplotErrorCode =
   | 'TIMEOUT'
   | 'ABORTED'
   | 'SINK_FAILED'
-  | 'FILE_NOT_FOUND';
+  | 'FILE_NOT_FOUND'
+  | 'POOL_QUEUE_FULL'
+  | 'POOL_QUEUE_TIMEOUT';
 
 export interface SandplotErrorOptions {
   cause?: unknown;

@@ -21,7 +21,24 @@ export {
   SinkError,
   TimeoutError,
 } from './errors.js';
+export type {
+  ExecutionSpan,
+  ExecutionSpanInfo,
+} from './observability/execution-span.js';
+export {
+  EXECUTION_SPAN_ATTRIBUTES,
+  withExecutionSpan,
+} from './observability/execution-span.js';
 export { CodeSandbox } from './sandbox/code-sandbox.js';
+export type {
+  PoolExecuteOptions,
+  PoolRateLimits,
+  SandboxPool,
+  SandboxPoolErrorCode,
+  SandboxPoolOptions,
+  SandboxPoolStats,
+} from './sandbox/pool.js';
+export { createSandboxPool, SandboxPoolBusyError } from './sandbox/pool.js';
 export type {
   CaptureOptions,
   CodeSandboxOptions,

@@ -12,6 +12,8 @@ import {
   FaultQueue,
   type StreamExceptionType,
 } from './agentcore-emulator/faults.js';
+import { plainPythonBackend } from './agentcore-emulator/plain-python.js';
+import { OperationRateLimiter } from './agentcore-emulator/rate-limit.js';
 import {
   executeCode,
   executeCommand,
@@ -40,7 +42,30 @@ export interface AgentCoreEmulatorOptions {
   identifiers?: string[];
   /** Sessions that may be READY at once; one more answers ServiceQuotaExceededException. @default 20 */
   maxActiveSessions?: number;
+  /**
+   * Requests each operation accepts in any one-second window, like the service's 30 TPS quota per
+   * operation; one more answers HTTP 429 ThrottlingException. A number applies to every operation
+   * separately; an object sets operations one by one (others unlimited).
+   * @default undefined (no limit)
+   */
+  requestsPerSecond?: number | Partial<Record<AgentCoreOperation, number>>;
+  /**
+   * What runs each session's code when `backend` is not given. `'local'`: the sandboxed local
+   * backend. `'plain-python'`: a plain, **unisolated** `python3` per session with nothing
+   * preloaded, which starts in tens of milliseconds: for load tests of many sessions running
+   * code you wrote yourself.
+   * @default 'local'
+   */
+  sessionInterpreter?: 'local' | 'plain-python';
 }
+
+/** The data-plane operations the emulator answers, by their API names. */
+export type AgentCoreOperation =
+  | 'StartCodeInterpreterSession'
+  | 'StopCodeInterpreterSession'
+  | 'GetCodeInterpreterSession'
+  | 'ListCodeInterpreterSessions'
+  | 'InvokeCodeInterpreter';
 
 /** Counts since the emulator started. */
 export interface AgentCoreEmulatorStats {
@@ -54,6 +79,10 @@ export interface AgentCoreEmulatorStats {
   readonly active: number;
   /** InvokeCodeInterpreter calls answered (faults included). */
   readonly invocations: number;
+  /** Requests answered ThrottlingException because `requestsPerSecond` was exceeded (injected faults not counted). */
+  readonly throttled: number;
+  /** Session starts answered ServiceQuotaExceededException because of `maxActiveSessions`. */
+  readonly quotaExceeded: number;
 }
 
 export interface AgentCoreEmulator {
@@ -90,8 +119,31 @@ const optionsSchema = z
       .optional(),
     identifiers: z.array(z.string().min(1)).min(1).optional(),
     maxActiveSessions: z.number().int().positive().optional(),
+    requestsPerSecond: z
+      .union([
+        z.number().int().positive(),
+        z
+          .object({
+            StartCodeInterpreterSession: z.number().int().positive().optional(),
+            StopCodeInterpreterSession: z.number().int().positive().optional(),
+            GetCodeInterpreterSession: z.number().int().positive().optional(),
+            ListCodeInterpreterSessions: z.number().int().positive().optional(),
+            InvokeCodeInterpreter: z.number().int().positive().optional(),
+          })
+          .strict(),
+      ])
+      .optional(),
+    sessionInterpreter: z.enum(['local', 'plain-python']).optional(),
   })
   .strict();
+
+const OPERATIONS: Record<string, AgentCoreOperation> = {
+  'sessions/start': 'StartCodeInterpreterSession',
+  'sessions/stop': 'StopCodeInterpreterSession',
+  'sessions/get': 'GetCodeInterpreterSession',
+  'sessions/list': 'ListCodeInterpreterSessions',
+  'tools/invoke': 'InvokeCodeInterpreter',
+};
 
 const TOOL_NAMES = new Set([
   'executeCode',
@@ -166,14 +218,26 @@ export async function startAgentCoreEmulator(
     });
   }
   // Loaded only when needed, so a caller bringing its own backend does not load the local one.
-  const backend = options.backend ?? (await import('../backends/local.js')).localBackend();
+  const backend =
+    options.backend ??
+    (options.sessionInterpreter === 'plain-python'
+      ? plainPythonBackend()
+      : (await import('../backends/local.js')).localBackend());
   const credentials = options.credentials ?? EMULATOR_CREDENTIALS;
   const identifiers = new Set(options.identifiers ?? ['aws.codeinterpreter.v1']);
   const maxActiveSessions = options.maxActiveSessions ?? 20;
   const sessions = new Map<string, EmulatedSession>();
   const starts = new Map<string, Promise<EmulatedSession>>();
   const faults = new FaultQueue();
-  const counts = { started: 0, stopped: 0, expired: 0, invocations: 0 };
+  const counts = {
+    started: 0,
+    stopped: 0,
+    expired: 0,
+    invocations: 0,
+    throttled: 0,
+    quotaExceeded: 0,
+  };
+  const rateLimiter = new OperationRateLimiter(options.requestsPerSecond);
   let closed = false;
 
   const activeCount = () =>
@@ -210,6 +274,7 @@ export async function startAgentCoreEmulator(
       );
     }
     if (activeCount() >= maxActiveSessions) {
+      counts.quotaExceeded++;
       throw new ServiceFault(
         402,
         'ServiceQuotaExceededException',
@@ -469,6 +534,10 @@ export async function startAgentCoreEmulator(
         throw new ServiceFault(400, 'SerializationException', 'The request body is not JSON.');
       }
     }
+    if (!rateLimiter.admit(OPERATIONS[route] as AgentCoreOperation)) {
+      counts.throttled++;
+      throw new ServiceFault(429, 'ThrottlingException', 'Rate exceeded');
+    }
     const fault = faults.takeCallFault();
     if (fault === 'throttle') throw new ServiceFault(429, 'ThrottlingException', 'Rate exceeded');
     if (fault === 'server') {
@@ -536,6 +605,12 @@ export async function startAgentCoreEmulator(
       },
       get invocations() {
         return counts.invocations;
+      },
+      get throttled() {
+        return counts.throttled;
+      },
+      get quotaExceeded() {
+        return counts.quotaExceeded;
       },
     },
     faults: {
