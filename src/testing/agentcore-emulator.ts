@@ -20,6 +20,7 @@ import {
   listFiles,
   type ResultPayload,
   readFiles,
+  rememberWorkingDirectory,
   removeFiles,
   type ToolArgumentsJson,
   writeFiles,
@@ -289,6 +290,16 @@ export async function startAgentCoreEmulator(
         500,
         'InternalServerException',
         `The emulator could not start a sandbox: ${errorMessage(error)}`,
+      );
+    }
+    try {
+      await rememberWorkingDirectory(local);
+    } catch (error) {
+      await local.close();
+      throw new ServiceFault(
+        500,
+        'InternalServerException',
+        `The emulator could not prepare a sandbox: ${errorMessage(error)}`,
       );
     }
     const session = new EmulatedSession({

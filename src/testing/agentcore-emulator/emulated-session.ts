@@ -1,4 +1,5 @@
 import type { BackendSession, SandboxBackend } from '../../backends/types.js';
+import { rememberWorkingDirectory } from './session-tools.js';
 
 /** One emulated AgentCore session: a local sandbox session plus the service's bookkeeping. */
 export class EmulatedSession {
@@ -38,7 +39,10 @@ export class EmulatedSession {
   /** Runs `task` on the local session after the calls before it, as the service does. */
   run<T>(task: (local: BackendSession) => Promise<T>): Promise<T> {
     const next = this.#queue.then(async () => {
-      this.#local ??= this.#backend.createSession();
+      this.#local ??= this.#backend.createSession().then(async (created) => {
+        await rememberWorkingDirectory(created);
+        return created;
+      });
       const local = await this.#local;
       try {
         return await task(local);

@@ -64,7 +64,7 @@ async function collect(
  */
 async function runHelper(session: BackendSession, source: string, args: unknown): Promise<unknown> {
   const marker = `@@agentcore-emulator-${randomBytes(8).toString('hex')}@@`;
-  const script = `import json\nARGS = json.loads(${JSON.stringify(JSON.stringify(args))})\nMARK = ${JSON.stringify(marker)}\n${source}`;
+  const script = `import json\nARGS = json.loads(${JSON.stringify(JSON.stringify(args))})\nMARK = ${JSON.stringify(marker)}\n${BASE_SOURCE}${source}`;
   const run = await collect(
     session,
     `exec(${JSON.stringify(script)}, {'__name__': '__agentcore_emulator__'})\n`,
@@ -76,8 +76,23 @@ async function runHelper(session: BackendSession, source: string, args: unknown)
   return JSON.parse(run.stdout.slice(at + marker.length).trim());
 }
 
+/**
+ * The service resolves file paths and runs commands in the session's working directory, whatever
+ * the user's code did with os.chdir; the helpers below use the directory recorded at start.
+ */
+export async function rememberWorkingDirectory(session: BackendSession): Promise<void> {
+  await collect(
+    session,
+    "import sys as _s, os as _o, types as _t\n_m = _t.ModuleType('_agentcore_emulator')\n_m.base = _o.getcwd()\n_s.modules['_agentcore_emulator'] = _m\ndel _s, _o, _t, _m\n",
+  );
+}
+
+const BASE_SOURCE = `import os, sys
+BASE = sys.modules['_agentcore_emulator'].base if '_agentcore_emulator' in sys.modules else os.getcwd()
+`;
+
 const COMMAND_SOURCE = `import subprocess
-r = subprocess.run(ARGS['command'], shell=True, capture_output=True, text=True, errors='replace')
+r = subprocess.run(ARGS['command'], shell=True, capture_output=True, text=True, errors='replace', cwd=BASE)
 print(MARK + json.dumps({'stdout': r.stdout, 'stderr': r.stderr, 'exitCode': r.returncode}))
 `;
 
@@ -85,7 +100,7 @@ const LIST_SOURCE = `import os
 d = ARGS['path']
 try:
     entries = []
-    for e in sorted(os.scandir(d), key=lambda e: e.name):
+    for e in sorted(os.scandir(os.path.join(BASE, d)), key=lambda e: e.name):
         st = e.stat(follow_symlinks=False)
         entries.append({'name': e.name, 'path': e.name if d == '.' else os.path.join(d, e.name), 'isDir': e.is_dir(follow_symlinks=False), 'size': st.st_size})
     print(MARK + json.dumps({'entries': entries}))
@@ -96,11 +111,12 @@ except OSError as error:
 const REMOVE_SOURCE = `import os, shutil
 removed, failed = [], []
 for p in ARGS['paths']:
+    target = os.path.join(BASE, p)
     try:
-        if os.path.isdir(p) and not os.path.islink(p):
-            shutil.rmtree(p)
+        if os.path.isdir(target) and not os.path.islink(target):
+            shutil.rmtree(target)
         else:
-            os.remove(p)
+            os.remove(target)
         removed.append(p)
     except OSError as error:
         failed.append(f'{p}: {error.strerror}')

@@ -233,6 +233,24 @@ describe('tools', () => {
     expect(command?.result?.isError).toBe(true);
   });
 
+  it('lists, removes and runs commands in the working directory even after the code changed directory', async () => {
+    await invoke('writeFiles', { content: [{ path: 'here.txt', text: 'x' }] });
+    await invoke('executeCode', { language: 'python', code: 'import os\nos.chdir("/tmp")' });
+    const [command] = await invoke('executeCommand', { command: 'ls here.txt' });
+    expect(command?.result?.structuredContent).toMatchObject({ stdout: 'here.txt\n', exitCode: 0 });
+    const [listed] = await invoke('listFiles', { directoryPath: '.' });
+    expect(listed?.result?.content).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'here.txt' })]),
+    );
+    await invoke('removeFiles', { paths: ['here.txt'] });
+    const [after] = await invoke('executeCommand', { command: 'ls here.txt' });
+    expect(after?.result?.structuredContent).toMatchObject({ exitCode: 2 });
+    await invoke('executeCode', {
+      language: 'python',
+      code: 'import os\nos.chdir(os.path.expanduser("~"))',
+    });
+  });
+
   it('answers ValidationException to tools and languages it does not run', async () => {
     for (const name of ['startCommandExecution', 'getTask', 'stopTask'] as const) {
       const error = await caught(invoke(name, { taskId: 't' }));
