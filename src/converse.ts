@@ -5,8 +5,11 @@
 export type {
   ConverseClient,
   ConverseExecutePythonTool,
+  ConverseToolContext,
   ConverseToolHandler,
   ConverseToolLoopOptions,
   ConverseToolLoopResult,
+  ConverseToolOptions,
+  ConverseToolUseOptions,
 } from './adapters/converse.js';
 export { converseTool, runConverseToolLoop, toConverseToolResult } from './adapters/converse.js';

@@ -61,6 +61,7 @@ export type {
 export type {
   ExecutePythonInput,
   ExecutePythonSandbox,
+  ExecutePythonTarget,
   ExecutePythonTool,
   ExecutePythonToolOptions,
   ExecutePythonToolOutput,
@@ -78,4 +79,11 @@ export type {
   LedgerFigure,
   RenderFigureLinksOptions,
 } from './tool/figure-ledger.js';
-export { getFigureLedger, isShareableUrl, renderFigureLinks } from './tool/figure-ledger.js';
+export {
+  forgetFigureLedger,
+  getFigureLedger,
+  isShareableUrl,
+  renderFigureLinks,
+} from './tool/figure-ledger.js';
+export type { ConversationIdOption, ExecutePythonPool } from './tool/pool-target.js';
+export { isExecutePythonPool } from './tool/pool-target.js';

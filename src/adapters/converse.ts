@@ -13,31 +13,56 @@ import {
 import { SandplotError } from '../errors.js';
 import {
   createExecutePythonTool,
-  type ExecutePythonSandbox,
+  type ExecutePythonTarget,
   type ExecutePythonTool,
   type ExecutePythonToolOptions,
   type ExecutePythonToolOutput,
 } from '../tool/execute-python.js';
-import type { LedgerFigure } from '../tool/figure-ledger.js';
+import type { FigureLedger, LedgerFigure } from '../tool/figure-ledger.js';
+
+/** Options of one `handleToolUse` call. */
+export interface ConverseToolUseOptions {
+  abortSignal?: AbortSignal;
+  /** The conversation this tool use belongs to (on a pool); comes before the tool's option. */
+  conversationId?: string;
+}
 
 /** A tool the Converse loop can offer and run: its spec and a handler for its toolUse blocks. */
 export interface ConverseToolHandler {
   readonly toolSpec: ToolSpecification;
   handleToolUse(
     block: ToolUseBlock | { toolUse: ToolUseBlock },
-    options?: { abortSignal?: AbortSignal },
+    options?: ConverseToolUseOptions,
   ): Promise<ContentBlock.ToolResultMember>;
 }
+
+/** What a `conversationId` function of `converseTool` gets: the tool use, and the call's conversation id if one was passed. */
+export interface ConverseToolContext {
+  toolUse: ToolUseBlock;
+  conversationId?: string;
+}
+
+/** Options of `converseTool`: the tool options, with `conversationId` a function of the tool use. */
+export type ConverseToolOptions = ExecutePythonToolOptions<ConverseToolContext>;
 
 /** The execute_python tool for the Bedrock Converse API. */
 export interface ConverseExecutePythonTool extends ConverseToolHandler {
   /** The framework-neutral tool underneath. */
-  readonly tool: ExecutePythonTool;
-  /** The sandbox's figure ledger: every figure made so far, for `renderFigureLinks`. */
+  readonly tool: ExecutePythonTool<ConverseToolContext>;
+  /** The sandbox's figure ledger: every figure made so far, for `renderFigureLinks`. On a pool: `figuresFor`. */
   readonly figures: readonly LedgerFigure[];
+  /** The figures made so far in one conversation (on a sandbox: all of them). */
+  figuresFor(conversationId: string): readonly LedgerFigure[];
+  /** The figure ledger of one conversation (on a sandbox: the sandbox's). */
+  ledgerFor(conversationId: string): FigureLedger;
+  /** Forgets a conversation's figures (on a pool: drops its ledger). */
+  forgetConversation(conversationId: string): void;
   /** The model-facing output of the last call, for logging. */
   readonly lastOutput: ExecutePythonToolOutput | undefined;
 }
+
+const CONVERSE_CONVERSATION_ID_HELP =
+  'Pass converseTool(pool, { conversationId }) (a string, or a function of { toolUse, conversationId }), runConverseToolLoop({ conversationId }), or handleToolUse(block, { conversationId }).';
 
 /**
  * The execute_python tool as a Bedrock Converse tool: put `{ toolSpec }` in `toolConfig.tools`,
@@ -46,10 +71,13 @@ export interface ConverseExecutePythonTool extends ConverseToolHandler {
  * `status: 'error'` when the Python raised (images still attached).
  */
 export function converseTool(
-  sandbox: ExecutePythonSandbox,
-  options: ExecutePythonToolOptions = {},
+  target: ExecutePythonTarget,
+  options: ConverseToolOptions = {},
 ): ConverseExecutePythonTool {
-  const tool = createExecutePythonTool(sandbox, options);
+  const tool = createExecutePythonTool<ConverseToolContext>(target, {
+    conversationIdHelp: CONVERSE_CONVERSATION_ID_HELP,
+    ...options,
+  });
   let lastOutput: ExecutePythonToolOutput | undefined;
   return {
     tool,
@@ -61,6 +89,9 @@ export function converseTool(
     get figures() {
       return tool.figures;
     },
+    figuresFor: (conversationId) => tool.figuresFor(conversationId),
+    ledgerFor: (conversationId) => tool.ledgerFor(conversationId),
+    forgetConversation: (conversationId) => tool.forgetConversation(conversationId),
     get lastOutput() {
       return lastOutput;
     },
@@ -73,10 +104,13 @@ export function converseTool(
           `Unknown tool ${JSON.stringify(toolUse.name)}: this handler runs ${tool.name}.`,
         );
       }
-      const output = await tool.invoke(
-        toolUse.input,
-        handleOptions.abortSignal ? { abortSignal: handleOptions.abortSignal } : {},
-      );
+      const conversationId = handleOptions.conversationId;
+      const output = await tool.invoke(toolUse.input, {
+        context: { toolUse, ...(conversationId === undefined ? {} : { conversationId }) },
+        ...(conversationId === undefined ? {} : { conversationId }),
+        ...(toolUse.toolUseId ? { toolCallId: toolUse.toolUseId } : {}),
+        ...(handleOptions.abortSignal ? { abortSignal: handleOptions.abortSignal } : {}),
+      });
       lastOutput = output;
       return toConverseToolResult(toolUseId, output);
     },
@@ -124,6 +158,11 @@ export interface ConverseToolLoopOptions {
   system?: string | SystemContentBlock[];
   /** Tools the model may call, e.g. `[converseTool(sandbox)]`. */
   tools: ConverseToolHandler[];
+  /**
+   * The conversation these messages belong to, handed to every tool use (`handleToolUse(block, {
+   * conversationId })`): a `converseTool(pool)` runs the code in this conversation's sandbox.
+   */
+  conversationId?: string;
   /** Model calls at most; the loop stops after this many even if the model still wants tools. @default 10 */
   maxSteps?: number;
   inferenceConfig?: InferenceConfiguration;
@@ -167,6 +206,10 @@ export async function runConverseToolLoop(
   const messages = [...options.messages];
   const system = typeof options.system === 'string' ? [{ text: options.system }] : options.system;
   const sendOptions = options.abortSignal ? { abortSignal: options.abortSignal } : {};
+  const toolUseOptions: ConverseToolUseOptions = {
+    ...sendOptions,
+    ...(options.conversationId === undefined ? {} : { conversationId: options.conversationId }),
+  };
   for (let step = 1; ; step++) {
     const response = await options.client.send(
       new ConverseCommand({
@@ -192,7 +235,7 @@ export async function runConverseToolLoop(
         const handler = byName.get(toolUse.name);
         toolResults.push(
           handler
-            ? await handler.handleToolUse(toolUse, sendOptions)
+            ? await handler.handleToolUse(toolUse, toolUseOptions)
             : errorResult(toolUse.toolUseId ?? '', `Unknown tool ${JSON.stringify(toolUse.name)}.`),
         );
       }

@@ -5,13 +5,32 @@ import type { ExecutionResult } from '../sandbox/types.js';
 import {
   createExecutePythonTool,
   type ExecutePythonInput,
-  type ExecutePythonSandbox,
+  type ExecutePythonTarget,
   type ExecutePythonTool,
   type ExecutePythonToolOptions,
   type ExecutePythonToolOutput,
   executePythonInputSchema,
 } from '../tool/execute-python.js';
-import type { LedgerFigure } from '../tool/figure-ledger.js';
+import type { FigureLedger, LedgerFigure } from '../tool/figure-ledger.js';
+
+/**
+ * Options of `langchainTool`: the tool options, with `conversationId` a function of the run's
+ * RunnableConfig (the tool call's config, with `configurable`, `metadata`, `toolCall`, ...).
+ */
+export type LangChainToolOptions = ExecutePythonToolOptions<ToolRunnableConfig | undefined>;
+
+/** The default conversation id of a LangChain tool call: the run's `configurable.thread_id`. */
+export function langchainConversationId(
+  config: ToolRunnableConfig | undefined,
+): string | undefined {
+  const threadId: unknown = config?.configurable?.thread_id;
+  if (typeof threadId === 'string' && threadId.length > 0) return threadId;
+  if (typeof threadId === 'number' && Number.isFinite(threadId)) return String(threadId);
+  return undefined;
+}
+
+const LANGCHAIN_CONVERSATION_ID_HELP =
+  "langchainTool reads it from the run's config.configurable.thread_id: invoke the agent with { configurable: { thread_id: id } } (as with a checkpointer), or pass langchainTool(pool, { conversationId: (config) => id }).";
 
 /** LangChain standard content blocks (v1): text, and images as base64 with their media type. */
 export type LangChainToolContentBlock =
@@ -51,22 +70,45 @@ export class ExecutePythonLangChainTool extends StructuredTool<
   schema = executePythonInputSchema;
   override responseFormat = 'content_and_artifact';
   /** The framework-neutral tool underneath. */
-  readonly sandplotTool: ExecutePythonTool;
+  readonly sandplotTool: ExecutePythonTool<ToolRunnableConfig | undefined>;
 
   static override lc_name(): string {
     return 'ExecutePythonLangChainTool';
   }
 
-  constructor(sandbox: ExecutePythonSandbox, options: ExecutePythonToolOptions = {}) {
+  /**
+   * `target` is a CodeSandbox, or a sandbox pool: then each call runs in the sandbox of its
+   * conversation, found by `options.conversationId` (default: the run's `configurable.thread_id`).
+   */
+  constructor(target: ExecutePythonTarget, options: LangChainToolOptions = {}) {
     super();
-    this.sandplotTool = createExecutePythonTool(sandbox, options);
+    this.sandplotTool = createExecutePythonTool<ToolRunnableConfig | undefined>(target, {
+      conversationId: langchainConversationId,
+      conversationIdHelp: LANGCHAIN_CONVERSATION_ID_HELP,
+      ...options,
+    });
     this.name = this.sandplotTool.name;
     this.description = this.sandplotTool.description;
   }
 
-  /** The sandbox's figure ledger: every figure made so far, for `renderFigureLinks`. */
+  /** The sandbox's figure ledger: every figure made so far, for `renderFigureLinks`. On a pool: `figuresFor`. */
   get figures(): readonly LedgerFigure[] {
     return this.sandplotTool.figures;
+  }
+
+  /** The figures made so far in one conversation (thread); on a sandbox, all of them. */
+  figuresFor(conversationId: string): readonly LedgerFigure[] {
+    return this.sandplotTool.figuresFor(conversationId);
+  }
+
+  /** The figure ledger of one conversation (on a sandbox: the sandbox's). */
+  ledgerFor(conversationId: string): FigureLedger {
+    return this.sandplotTool.ledgerFor(conversationId);
+  }
+
+  /** Forgets a conversation's figures (on a pool: drops its ledger). */
+  forgetConversation(conversationId: string): void {
+    this.sandplotTool.forgetConversation(conversationId);
   }
 
   // biome-ignore lint/suspicious/noExplicitAny: matches StructuredTool.call's generic signature.
@@ -104,10 +146,12 @@ export class ExecutePythonLangChainTool extends StructuredTool<
     _runManager?: CallbackManagerForToolRun,
     config?: ToolRunnableConfig,
   ): Promise<[LangChainToolContentBlock[], ExecutionResult | undefined]> {
-    const output = await this.sandplotTool.invoke(
-      input,
-      config?.signal ? { abortSignal: config.signal } : {},
-    );
+    const toolCallId = (config as { toolCall?: { id?: unknown } } | undefined)?.toolCall?.id;
+    const output = await this.sandplotTool.invoke(input, {
+      context: config,
+      ...(typeof toolCallId === 'string' ? { toolCallId } : {}),
+      ...(config?.signal ? { abortSignal: config.signal } : {}),
+    });
     return [toLangChainContent(output), output.result];
   }
 }
@@ -121,10 +165,15 @@ function isToolCallShaped(arg: unknown): arg is { args: unknown; id?: unknown; t
   );
 }
 
-/** The execute_python tool for LangChain.js agents (`createAgent({ model, tools: [langchainTool(sandbox)] })`). */
+/**
+ * The execute_python tool for LangChain.js agents (`createAgent({ model, tools: [langchainTool(sandbox)] })`).
+ * With a pool (`langchainTool(pool)`), each call runs in the sandbox of the run's thread
+ * (`agent.invoke(input, { configurable: { thread_id } })`), or of `options.conversationId` (a
+ * string, or a function of the RunnableConfig).
+ */
 export function langchainTool(
-  sandbox: ExecutePythonSandbox,
-  options: ExecutePythonToolOptions = {},
+  target: ExecutePythonTarget,
+  options: LangChainToolOptions = {},
 ): ExecutePythonLangChainTool {
-  return new ExecutePythonLangChainTool(sandbox, options);
+  return new ExecutePythonLangChainTool(target, options);
 }

@@ -10,12 +10,33 @@ import {
 } from '@strands-agents/sdk';
 import {
   createExecutePythonTool,
-  type ExecutePythonSandbox,
+  type ExecutePythonTarget,
   type ExecutePythonTool,
   type ExecutePythonToolOptions,
   type ExecutePythonToolOutput,
 } from '../tool/execute-python.js';
-import type { LedgerFigure } from '../tool/figure-ledger.js';
+import type { FigureLedger, LedgerFigure } from '../tool/figure-ledger.js';
+
+/**
+ * The key under which the default `conversationId` lookup finds a pool call's conversation id:
+ * `invocationState.conversationId` (per call: `agent.invoke(prompt, { invocationState: {
+ * conversationId } })`), else `agent.appState.get('conversationId')` (per agent: `new Agent({
+ * appState: { conversationId } })`).
+ */
+export const STRANDS_CONVERSATION_ID_KEY = 'conversationId';
+
+/** Options of `strandsTool`: the tool options, with `conversationId` a function of the ToolContext. */
+export type StrandsToolOptions = ExecutePythonToolOptions<ToolContext>;
+
+/** The default conversation id of a Strands tool call: invocation state first, then agent app state. */
+export function strandsConversationId(context: ToolContext): string | undefined {
+  const fromInvocation = context.invocationState?.[STRANDS_CONVERSATION_ID_KEY];
+  if (typeof fromInvocation === 'string' && fromInvocation.length > 0) return fromInvocation;
+  const fromAgent = context.agent?.appState?.get(STRANDS_CONVERSATION_ID_KEY);
+  return typeof fromAgent === 'string' && fromAgent.length > 0 ? fromAgent : undefined;
+}
+
+const STRANDS_CONVERSATION_ID_HELP = `strandsTool looks for it in the invocation state (agent.invoke(prompt, { invocationState: { ${STRANDS_CONVERSATION_ID_KEY}: id } })) and then in the agent's app state (new Agent({ appState: { ${STRANDS_CONVERSATION_ID_KEY}: id } }) or agent.appState.set('${STRANDS_CONVERSATION_ID_KEY}', id)); set one of them, or pass strandsTool(pool, { conversationId: (toolContext) => id }).`;
 
 /** Maps the neutral output to Strands tool-result content: a TextBlock, then one ImageBlock per figure. */
 export function toStrandsToolResult(
@@ -46,12 +67,20 @@ export class ExecutePythonStrandsTool extends Tool {
   description: string;
   toolSpec: ToolSpec;
   /** The framework-neutral tool underneath. */
-  readonly sandplotTool: ExecutePythonTool;
+  readonly sandplotTool: ExecutePythonTool<ToolContext>;
   #lastOutput: ExecutePythonToolOutput | undefined;
 
-  constructor(sandbox: ExecutePythonSandbox, options: ExecutePythonToolOptions = {}) {
+  /**
+   * `target` is a CodeSandbox, or a sandbox pool: then each call runs in the sandbox of its
+   * conversation, found by `options.conversationId` (default: `strandsConversationId`).
+   */
+  constructor(target: ExecutePythonTarget, options: StrandsToolOptions = {}) {
     super();
-    this.sandplotTool = createExecutePythonTool(sandbox, options);
+    this.sandplotTool = createExecutePythonTool<ToolContext>(target, {
+      conversationId: strandsConversationId,
+      conversationIdHelp: STRANDS_CONVERSATION_ID_HELP,
+      ...options,
+    });
     this.name = this.sandplotTool.name;
     this.description = this.sandplotTool.description;
     const { $schema: _schema, ...inputSchema } = this.sandplotTool.jsonSchema;
@@ -62,9 +91,24 @@ export class ExecutePythonStrandsTool extends Tool {
     };
   }
 
-  /** The sandbox's figure ledger: every figure made so far, for `renderFigureLinks`. */
+  /** The sandbox's figure ledger: every figure made so far, for `renderFigureLinks`. On a pool: `figuresFor`. */
   get figures(): readonly LedgerFigure[] {
     return this.sandplotTool.figures;
+  }
+
+  /** The figures made so far in one conversation (on a sandbox: all of them). */
+  figuresFor(conversationId: string): readonly LedgerFigure[] {
+    return this.sandplotTool.figuresFor(conversationId);
+  }
+
+  /** The figure ledger of one conversation (on a sandbox: the sandbox's). */
+  ledgerFor(conversationId: string): FigureLedger {
+    return this.sandplotTool.ledgerFor(conversationId);
+  }
+
+  /** Forgets a conversation's figures (on a pool: drops its ledger). */
+  forgetConversation(conversationId: string): void {
+    this.sandplotTool.forgetConversation(conversationId);
   }
 
   /** The model-facing output of the last call, for logging. */
@@ -76,19 +120,25 @@ export class ExecutePythonStrandsTool extends Tool {
   // biome-ignore lint/correctness/useYield: the tool has no intermediate events to stream.
   async *stream(toolContext: ToolContext): ToolStreamGenerator {
     const { toolUse, cancelSignal } = toolContext;
-    const output = await this.sandplotTool.invoke(
-      toolUse.input,
-      cancelSignal ? { abortSignal: cancelSignal } : {},
-    );
+    const output = await this.sandplotTool.invoke(toolUse.input, {
+      context: toolContext,
+      toolCallId: toolUse.toolUseId,
+      ...(cancelSignal ? { abortSignal: cancelSignal } : {}),
+    });
     this.#lastOutput = output;
     return toStrandsToolResult(toolUse.toolUseId, output);
   }
 }
 
-/** The execute_python tool for Strands Agents (`new Agent({ tools: [strandsTool(sandbox)] })`). */
+/**
+ * The execute_python tool for Strands Agents (`new Agent({ tools: [strandsTool(sandbox)] })`).
+ * With a pool (`strandsTool(pool)`), each call runs in its conversation's sandbox: the id comes
+ * from the invocation state or the agent's app state under `conversationId`, or from
+ * `options.conversationId` (a string, or a function of the ToolContext).
+ */
 export function strandsTool(
-  sandbox: ExecutePythonSandbox,
-  options: ExecutePythonToolOptions = {},
+  target: ExecutePythonTarget,
+  options: StrandsToolOptions = {},
 ): ExecutePythonStrandsTool {
-  return new ExecutePythonStrandsTool(sandbox, options);
+  return new ExecutePythonStrandsTool(target, options);
 }

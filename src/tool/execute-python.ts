@@ -1,14 +1,27 @@
 import { readFile } from 'node:fs/promises';
+import { emitWarning } from 'node:process';
 import { z } from 'zod';
 import { errorMessage, SandplotError, type SandplotErrorCode } from '../errors.js';
+import { withoutUndefined } from '../internal/without-undefined.js';
+import { withExecutionSpan } from '../observability/execution-span.js';
+import type { PoolExecuteOptions } from '../sandbox/pool.js';
 import type { ExecuteOptions, ExecutionResult } from '../sandbox/types.js';
 import type { FigureProblem } from '../sinks/types.js';
 import {
   type FigureLedger,
+  forgetFigureLedger,
   getFigureLedger,
   isShareableUrl,
   type LedgerFigure,
 } from './figure-ledger.js';
+import {
+  type ConversationIdOption,
+  type ExecutePythonPool,
+  isExecutePythonPool,
+  lookUpConversationId,
+  MISSING_CONVERSATION_ID_TEXT,
+  missingConversationIdError,
+} from './pool-target.js';
 import { formatBytes, scrubBase64, splitBudget, truncateMiddle } from './text.js';
 
 /** What the model sends to execute_python. */
@@ -58,14 +71,28 @@ export interface ExecutePythonToolOutput {
   figures: LedgerFigure[];
   /** For calls that did not run the code: `INVALID_INPUT`, or the SandplotError's code. */
   errorCode?: SandplotErrorCode;
+  /**
+   * For calls that did not run the code because of a SandplotError: the error, with the message
+   * meant for the developer (e.g. which option gives a pool call its conversation id).
+   */
+  error?: SandplotError;
+  /** The conversation the call ran in, when it is known (always, on a pool). */
+  conversationId?: string;
 }
 
 /** The part of CodeSandbox the tool uses; a CodeSandbox fits. */
 export interface ExecutePythonSandbox {
   executePython(code: string, options?: ExecuteOptions): Promise<ExecutionResult>;
+  /** The backend's name, recorded on the span (a CodeSandbox has it). */
+  readonly backendName?: string;
+  /** The current session's id, recorded on the span (a CodeSandbox has it). */
+  readonly sessionId?: string | undefined;
 }
 
-export interface ExecutePythonToolOptions {
+/** What the tool runs on: one sandbox (one conversation), or a pool (a sandbox per conversation). */
+export type ExecutePythonTarget = ExecutePythonSandbox | ExecutePythonPool;
+
+export interface ExecutePythonToolOptions<TContext = unknown> {
   /** The tool's name. @default 'execute_python' */
   name?: string;
   /** Replaces the default description the model reads. */
@@ -100,28 +127,72 @@ export interface ExecutePythonToolOptions {
    * Aborts (`ABORTED`) and errors that are not SandplotErrors always rethrow.
    */
   onSandboxError?: 'result' | 'throw';
+  /**
+   * The conversation of each call: a string, or a function of the call's context (what the
+   * adapter knows: LangChain's RunnableConfig, Strands' ToolContext, ...). With a pool it picks
+   * the conversation's sandbox and figure ledger; a call without one is answered with an error
+   * result (and a `ConfigError` in `output.error`, a process warning once, or a throw with
+   * `onSandboxError: 'throw'`). With a sandbox it is only recorded on the span. A call's own
+   * `conversationId` (InvokeOptions) comes first.
+   */
+  conversationId?: ConversationIdOption<TContext>;
+  /**
+   * How this tool finds the conversation id, added to the developer error when a pool call has
+   * none (adapters set it, e.g. "pass { configurable: { thread_id } }").
+   */
+  conversationIdHelp?: string;
+  /**
+   * Make an OpenTelemetry span per call on a sandbox (`withExecutionSpan`). A pool makes its own
+   * span for each call (see its `tracing` option), so the tool adds none. @default true
+   */
+  tracing?: boolean;
 }
 
-export interface InvokeOptions {
+export interface InvokeOptions<TContext = unknown> {
   abortSignal?: AbortSignal;
   /** User output as it arrives. */
   onStdout?: (text: string) => void;
   onStderr?: (text: string) => void;
+  /** The framework's id of this tool call, recorded on the span. */
+  toolCallId?: string;
+  /** The conversation of this call; comes before the tool's `conversationId` option. */
+  conversationId?: string;
+  /** What the adapter knows about this call, handed to a `conversationId` function. */
+  context?: TContext;
 }
 
 /** A framework-neutral execute_python tool. Adapters wrap it for Strands, LangChain, Converse. */
-export interface ExecutePythonTool {
+export interface ExecutePythonTool<TContext = unknown> {
   readonly name: string;
   readonly description: string;
   readonly inputSchema: typeof executePythonInputSchema;
   readonly jsonSchema: JsonSchema;
+  /** The sandbox the tool runs on. On a pool, reading it throws a ConfigError (use `pool`). */
   readonly sandbox: ExecutePythonSandbox;
-  /** The sandbox's figure ledger, shared by every tool made for the same sandbox. */
+  /** The pool the tool runs on; undefined on a sandbox. */
+  readonly pool: ExecutePythonPool | undefined;
+  /**
+   * The sandbox's figure ledger, shared by every tool made for the same sandbox. On a pool each
+   * conversation has its own (`ledgerFor(conversationId)`), and reading this throws a ConfigError.
+   */
   readonly ledger: FigureLedger;
-  /** The figures made so far through this sandbox's tools (`ledger.figures`). */
+  /** The figures made so far through this sandbox's tools (`ledger.figures`). On a pool: `figuresFor`. */
   readonly figures: readonly LedgerFigure[];
+  /**
+   * The figure ledger of a conversation: on a pool, `getFigureLedger(pool, conversationId)`,
+   * shared by every tool made for the pool, numbered per conversation; on a sandbox, the
+   * sandbox's ledger (a sandbox is one conversation).
+   */
+  ledgerFor(conversationId: string): FigureLedger;
+  /** The figures made so far in a conversation (`ledgerFor(conversationId).figures`). */
+  figuresFor(conversationId: string): readonly LedgerFigure[];
+  /**
+   * Forgets a conversation's figures: on a pool its ledger is dropped (call it when the
+   * conversation is over); on a sandbox the ledger is cleared.
+   */
+  forgetConversation(conversationId: string): void;
   /** Validates the input, runs it and builds the model-facing output. Throws only on abort. */
-  invoke(input: unknown, options?: InvokeOptions): Promise<ExecutePythonToolOutput>;
+  invoke(input: unknown, options?: InvokeOptions<TContext>): Promise<ExecutePythonToolOutput>;
 }
 
 export const DEFAULT_TOOL_NAME = 'execute_python';
@@ -157,26 +228,35 @@ const optionsSchema = z
     includeFigureUrls: z.boolean().optional(),
     timeoutMs: z.number().int().positive().optional(),
     onSandboxError: z.enum(['result', 'throw']).optional(),
+    conversationId: z
+      .custom<ConversationIdOption>(
+        (value) => (typeof value === 'string' && value.length > 0) || typeof value === 'function',
+        { message: 'must be a non-empty string or a function that returns one' },
+      )
+      .optional(),
+    conversationIdHelp: z.string().min(1).optional(),
+    tracing: z.boolean().optional(),
   })
   .strict();
 
 /**
- * Makes the framework-neutral execute_python tool for a sandbox. Errors in the Python code, invalid
- * input and (by default) sandbox failures become error results the model can read; only aborts
- * throw. See docs/adapters.md.
+ * Makes the framework-neutral execute_python tool for a sandbox, or for a sandbox pool with a way
+ * to find each call's conversation (`conversationId`). Errors in the Python code, invalid input
+ * and (by default) sandbox failures become error results the model can read; only aborts throw.
+ * See docs/adapters.md.
  */
-export function createExecutePythonTool(
-  sandbox: ExecutePythonSandbox,
-  options: ExecutePythonToolOptions = {},
-): ExecutePythonTool {
+export function createExecutePythonTool<TContext = unknown>(
+  target: ExecutePythonTarget,
+  options: ExecutePythonToolOptions<TContext> = {},
+): ExecutePythonTool<TContext> {
   if (
-    typeof sandbox !== 'object' ||
-    sandbox === null ||
-    typeof (sandbox as { executePython?: unknown }).executePython !== 'function'
+    typeof target !== 'object' ||
+    target === null ||
+    typeof (target as { executePython?: unknown }).executePython !== 'function'
   ) {
     throw new SandplotError(
       'CONFIG_INVALID',
-      'createExecutePythonTool expects a CodeSandbox (or an object with executePython()) as its first argument.',
+      'createExecutePythonTool expects a CodeSandbox (or an object with executePython()) or a sandbox pool (createSandboxPool()) as its first argument.',
     );
   }
   const parsed = optionsSchema.safeParse(options);
@@ -188,7 +268,15 @@ export function createExecutePythonTool(
     );
   }
   const settings: Required<
-    Omit<ExecutePythonToolOptions, 'timeoutMs' | 'description' | 'extraDescription'>
+    Omit<
+      ExecutePythonToolOptions,
+      | 'timeoutMs'
+      | 'description'
+      | 'extraDescription'
+      | 'conversationId'
+      | 'conversationIdHelp'
+      | 'tracing'
+    >
   > & {
     timeoutMs: number | undefined;
   } = {
@@ -205,20 +293,53 @@ export function createExecutePythonTool(
   const description =
     (options.description ?? DEFAULT_TOOL_DESCRIPTION) +
     (options.extraDescription ? ` ${options.extraDescription}` : '');
-  const ledger = getFigureLedger(sandbox);
+  const pool = isExecutePythonPool(target) ? target : undefined;
+  const sandbox = pool ? undefined : (target as ExecutePythonSandbox);
+  const sandboxLedger = sandbox ? getFigureLedger(sandbox) : undefined;
+  const tracing = options.tracing ?? true;
+  let warnedMissingConversation = false;
   const jsonSchema = z.toJSONSchema(executePythonInputSchema, {
     target: 'draft-2020-12',
   }) as JsonSchema;
+  const ledgerFor = (conversationId: string): FigureLedger => {
+    if (sandboxLedger) return sandboxLedger;
+    if (typeof conversationId !== 'string' || conversationId.length === 0) {
+      throw new SandplotError(
+        'INVALID_INPUT',
+        `${settings.name}: ledgerFor/figuresFor need a non-empty conversation id.`,
+      );
+    }
+    return getFigureLedger(target, conversationId);
+  };
+  const onPool = (what: string): never => {
+    throw new SandplotError(
+      'CONFIG_INVALID',
+      `This ${settings.name} tool runs on a sandbox pool, which has no single ${what}: use ${what === 'sandbox' ? 'tool.pool' : `tool.${what === 'ledger' ? 'ledgerFor' : 'figuresFor'}(conversationId)`} instead.`,
+    );
+  };
 
-  return {
+  const tool: ExecutePythonTool<TContext> = {
     name: settings.name,
     description,
     inputSchema: executePythonInputSchema,
     jsonSchema,
-    sandbox,
-    ledger,
+    pool,
+    get sandbox() {
+      return sandbox ?? onPool('sandbox');
+    },
+    get ledger() {
+      return sandboxLedger ?? onPool('ledger');
+    },
     get figures() {
-      return ledger.figures;
+      return sandboxLedger ? sandboxLedger.figures : onPool('figures');
+    },
+    ledgerFor,
+    figuresFor(conversationId) {
+      return ledgerFor(conversationId).figures;
+    },
+    forgetConversation(conversationId) {
+      if (sandboxLedger) sandboxLedger.clear();
+      else forgetFigureLedger(target, conversationId);
     },
     async invoke(input, invokeOptions = {}) {
       const checked = executePythonInputSchema.safeParse(input);
@@ -231,28 +352,89 @@ export function createExecutePythonTool(
         );
       }
       const { code, description: what } = checked.data;
+      const lookup = lookUpConversationId(options.conversationId, invokeOptions);
+      const conversationId = lookup.conversationId;
+      if (pool && conversationId === undefined) {
+        const error = missingConversationIdError(
+          settings.name,
+          options.conversationIdHelp,
+          'cause' in lookup ? lookup.cause : undefined,
+        );
+        if (settings.onSandboxError === 'throw') throw error;
+        if (!warnedMissingConversation) {
+          warnedMissingConversation = true;
+          emitWarning(error.message, { code: 'SANDPLOT_NO_CONVERSATION_ID' });
+        }
+        return {
+          text: MISSING_CONVERSATION_ID_TEXT,
+          images: [],
+          isError: true,
+          figures: [],
+          errorCode: error.code,
+          error,
+        };
+      }
+      const executeOptions: ExecuteOptions = {
+        ...(what === undefined ? {} : { description: what }),
+        ...(settings.timeoutMs === undefined ? {} : { timeoutMs: settings.timeoutMs }),
+        ...(invokeOptions.abortSignal ? { abortSignal: invokeOptions.abortSignal } : {}),
+        ...(invokeOptions.onStdout ? { onStdout: invokeOptions.onStdout } : {}),
+        ...(invokeOptions.onStderr ? { onStderr: invokeOptions.onStderr } : {}),
+      };
       let result: ExecutionResult;
       try {
-        result = await sandbox.executePython(code, {
-          ...(what === undefined ? {} : { description: what }),
-          ...(settings.timeoutMs === undefined ? {} : { timeoutMs: settings.timeoutMs }),
-          ...(invokeOptions.abortSignal ? { abortSignal: invokeOptions.abortSignal } : {}),
-          ...(invokeOptions.onStdout ? { onStdout: invokeOptions.onStdout } : {}),
-          ...(invokeOptions.onStderr ? { onStderr: invokeOptions.onStderr } : {}),
-        });
+        if (pool) {
+          const poolOptions: PoolExecuteOptions = {
+            ...executeOptions,
+            ...(invokeOptions.toolCallId === undefined
+              ? {}
+              : { toolCallId: invokeOptions.toolCallId }),
+          };
+          // The pool makes the span of the call (with the conversation and the tool call id).
+          result = await pool.executePython(conversationId as string, code, poolOptions);
+        } else {
+          const box = sandbox as ExecutePythonSandbox;
+          result = tracing
+            ? await withExecutionSpan(
+                withoutUndefined({
+                  toolName: settings.name,
+                  backend: box.backendName ?? 'unknown',
+                  code,
+                  conversationId,
+                  toolCallId: invokeOptions.toolCallId,
+                  description: what,
+                }),
+                () => box.executePython(code, executeOptions),
+                { sessionId: () => box.sessionId },
+              )
+            : await box.executePython(code, executeOptions);
+        }
       } catch (error) {
         if (!SandplotError.isInstance(error) || error.code === 'ABORTED') throw error;
         if (error.code === 'INVALID_INPUT') return invalidInput(settings.name, error.message);
         if (settings.onSandboxError === 'throw') throw error;
-        return sandboxFailure(error);
+        return withConversation(sandboxFailure(error), conversationId);
       }
+      const ledger = sandboxLedger ?? getFigureLedger(target, conversationId as string);
       const figures = ledger.record(result.figures, {
         executionId: result.executionId,
         ...(what === undefined ? {} : { description: what }),
       });
-      return buildToolOutput(result, figures, settings, invokeOptions.abortSignal);
+      return withConversation(
+        await buildToolOutput(result, figures, settings, invokeOptions.abortSignal),
+        conversationId,
+      );
     },
   };
+  return tool;
+}
+
+function withConversation(
+  output: ExecutePythonToolOutput,
+  conversationId: string | undefined,
+): ExecutePythonToolOutput {
+  if (conversationId !== undefined) output.conversationId = conversationId;
+  return output;
 }
 
 function invalidInput(name: string, reason: string): ExecutePythonToolOutput {
@@ -278,6 +460,7 @@ function sandboxFailure(error: SandplotError): ExecutePythonToolOutput {
     isError: true,
     figures: [],
     errorCode: error.code,
+    error,
   };
 }
 
@@ -311,7 +494,7 @@ export async function buildToolOutput(
   const sections: string[] = [];
   if (result.sessionRestarted) {
     sections.push(
-      'Note: the Python session was restarted before this call; variables, imports and files from earlier calls are gone.',
+      'Note: the sandbox was restarted before this call: variables, imports and files from earlier calls are gone; recompute what you need.',
     );
   }
 

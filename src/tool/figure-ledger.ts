@@ -26,20 +26,49 @@ export interface FigureLedger {
 }
 
 const ledgers = new WeakMap<object, FigureLedger>();
+const conversationLedgers = new WeakMap<object, Map<string, FigureLedger>>();
 
 /**
  * The ledger of a sandbox: every tool made for it (`createExecutePythonTool`, `strandsTool`, ...)
  * records there, so the application can append the exact figure URLs to the final answer with
  * `renderFigureLinks(getFigureLedger(sandbox).figures)` instead of trusting the model to copy long
  * signed URLs. Figures of direct `sandbox.executePython()` calls are not recorded.
+ *
+ * With a conversation id, the ledger of that conversation of a sandbox pool (`getFigureLedger(pool,
+ * conversationId)`): every tool made for the pool records each conversation's figures in its own
+ * ledger, numbered from `figure 1` per conversation. `forgetFigureLedger(pool, conversationId)`
+ * drops it when the conversation is over.
  */
-export function getFigureLedger(sandbox: object): FigureLedger {
-  let ledger = ledgers.get(sandbox);
+export function getFigureLedger(target: object, conversationId?: string): FigureLedger {
+  if (conversationId !== undefined) {
+    let byConversation = conversationLedgers.get(target);
+    if (!byConversation) {
+      byConversation = new Map();
+      conversationLedgers.set(target, byConversation);
+    }
+    let ledger = byConversation.get(conversationId);
+    if (!ledger) {
+      ledger = createFigureLedger();
+      byConversation.set(conversationId, ledger);
+    }
+    return ledger;
+  }
+  let ledger = ledgers.get(target);
   if (!ledger) {
     ledger = createFigureLedger();
-    ledgers.set(sandbox, ledger);
+    ledgers.set(target, ledger);
   }
   return ledger;
+}
+
+/**
+ * Drops the figure ledger of one conversation of a pool (its figures, and its numbering: a later
+ * call of that conversation starts again at `figure 1`). Returns whether there was one. Call it
+ * when the conversation is over, so a long-running service does not keep every conversation's
+ * figure list.
+ */
+export function forgetFigureLedger(target: object, conversationId: string): boolean {
+  return conversationLedgers.get(target)?.delete(conversationId) ?? false;
 }
 
 /** A ledger not tied to a sandbox. */

@@ -277,7 +277,11 @@ describe('createExecutePythonTool: output text', () => {
     const tool = createExecutePythonTool(
       scriptedSandbox(result({ stdout: 'hi\n', sessionRestarted: true })),
     );
-    expect((await tool.invoke({ code: 'x' })).text).toMatch(/session was restarted/);
+    const { text } = await tool.invoke({ code: 'x' });
+    expect(text.split('\n\n')[0]).toBe(
+      'Note: the sandbox was restarted before this call: variables, imports and files from earlier calls are gone; recompute what you need.',
+    );
+    expect(text).toContain('stdout:\nhi');
   });
 });
 
