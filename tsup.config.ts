@@ -27,6 +27,9 @@ export default defineConfig([
       strands: 'src/strands.ts',
       langchain: 'src/langchain.ts',
       converse: 'src/converse.ts',
+      ai: 'src/ai.ts',
+      mcp: 'src/mcp.ts',
+      'openai-agents': 'src/openai-agents.ts',
     },
     format: ['esm', 'cjs'],
     // `npm run build` emits declarations; the setup step before tests and the demo skips them.

@@ -2,6 +2,7 @@ import { version } from '../../package.json';
 import { SandplotError } from '../errors.js';
 import { demoCommand, demoUsage } from './demo-command.js';
 import { emulatorCommand, emulatorUsage } from './emulator-command.js';
+import { mcpCommand, mcpUsage } from './mcp-command.js';
 import { runCommand, runUsage } from './run-command.js';
 
 const usage = `sandplot ${version}: a sandboxed Python with figure capture, for AI agents
@@ -10,13 +11,16 @@ Usage:
   sandplot run <file.py | -> [options]   run Python, store its figures
   sandplot demo [--out DIR]              the sales analysis demo
   sandplot emulator [--port N]           a local AgentCore Code Interpreter emulator
+  sandplot mcp [options]                 serve execute_python over MCP (stdio)
   sandplot --version | --help
 
 ${runUsage}
 
 ${demoUsage}
 
-${emulatorUsage}`;
+${emulatorUsage}
+
+${mcpUsage}`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -27,6 +31,8 @@ async function main(argv: string[]): Promise<number> {
       return demoCommand(rest);
     case 'emulator':
       return emulatorCommand(rest);
+    case 'mcp':
+      return mcpCommand(rest);
     case '--version':
     case '-v':
       process.stdout.write(`${version}\n`);

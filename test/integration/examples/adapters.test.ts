@@ -20,6 +20,7 @@ describe.each([
   'examples/converse-loop.ts',
   'examples/strands-data-analyst.ts',
   'examples/langchain-agent.ts',
+  'examples/ai-sdk-agent.ts',
 ])('%s --offline', (example) => {
   it('runs the sales analysis through execute_python and appends the figure links', async () => {
     assertBuildIsCurrent();
