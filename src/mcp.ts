@@ -6,5 +6,11 @@
 
 export type { McpToolResultOptions } from './adapters/mcp/tool-result.js';
 export { figureResourceUri, toMcpToolResult } from './adapters/mcp/tool-result.js';
-export type { CreateMcpServerOptions, McpSandbox } from './adapters/mcp.js';
-export { createMcpServer } from './adapters/mcp.js';
+export type {
+  CreateMcpServerOptions,
+  McpPool,
+  McpRequestExtra,
+  McpSandbox,
+  McpTarget,
+} from './adapters/mcp.js';
+export { createMcpServer, mcpConversationId } from './adapters/mcp.js';

@@ -1,5 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import {
+  ErrorCode,
+  McpError,
+  type ServerNotification,
+  type ServerRequest,
+} from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { version } from '../../package.json';
 import { ConfigError, SandplotError } from '../errors.js';
@@ -8,6 +15,13 @@ import {
   type ExecutePythonSandbox,
   type ExecutePythonToolOptions,
 } from '../tool/execute-python.js';
+import type { LedgerFigure } from '../tool/figure-ledger.js';
+import {
+  type ConversationIdOption,
+  type ExecutePythonPool,
+  isExecutePythonPool,
+  lookUpConversationId,
+} from '../tool/pool-target.js';
 import { createFigureStore } from './mcp/figure-store.js';
 import { figureResourceUri, toMcpToolResult } from './mcp/tool-result.js';
 
@@ -17,7 +31,26 @@ export interface McpSandbox extends ExecutePythonSandbox {
   close?(): Promise<void>;
 }
 
-export interface CreateMcpServerOptions extends ExecutePythonToolOptions {
+/**
+ * The sandbox pool an MCP server runs code in, a sandbox per conversation; `createSandboxPool()`
+ * fits.
+ */
+export interface McpPool extends ExecutePythonPool {
+  /** Called for each conversation of this server when the connection closes, unless `closeSandboxOnClose` is false. */
+  close?(conversationId: string): Promise<void>;
+}
+
+/** What `createMcpServer` runs code on: one sandbox, or a pool (a sandbox per conversation). */
+export type McpTarget = McpSandbox | McpPool;
+
+/** What the MCP SDK tells a request handler: `sessionId`, `authInfo`, `requestInfo`, `signal`, ... */
+export type McpRequestExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+/**
+ * Options of `createMcpServer`: the tool options (with `conversationId` a string or a function of
+ * the request's `extra`), plus the server's.
+ */
+export interface CreateMcpServerOptions extends ExecutePythonToolOptions<McpRequestExtra> {
   /** The name and version the server reports to clients. @default { name: 'sandplot', version: <the sandplot version> } */
   serverInfo?: { name: string; version: string };
   /** Instructions the server gives clients at initialization (many clients show them to the model). @default none */
@@ -42,11 +75,26 @@ export interface CreateMcpServerOptions extends ExecutePythonToolOptions {
   resourceLinks?: boolean;
   /**
    * Close the sandbox (stop its session) when the MCP connection closes: a server serves one
-   * client, and a sandbox nobody can reach only costs money.
+   * client, and a sandbox nobody can reach only costs money. On a pool: close the sandboxes of the
+   * conversations this server's requests used (`pool.close(id)`) and forget their figures; the
+   * pool and its other conversations are left alone.
    * @default true
    */
   closeSandboxOnClose?: boolean;
 }
+
+/**
+ * On a pool, the conversation a request belongs to: `extra.sessionId` when the transport has
+ * sessions (Streamable HTTP), else `fallback` (one id per server: a stdio server serves one client).
+ */
+export function mcpConversationId(extra: McpRequestExtra, fallback: string): string {
+  return typeof extra.sessionId === 'string' && extra.sessionId.length > 0
+    ? extra.sessionId
+    : fallback;
+}
+
+const MCP_CONVERSATION_ID_HELP =
+  'On a pool createMcpServer uses extra.sessionId (Streamable HTTP sessions), else one id per server; the conversationId option given to createMcpServer(pool, { conversationId }) must be a non-empty string or a function of the request extra that returns one.';
 
 const DEFAULT_MAX_CACHED_FIGURE_BYTES = 64 * 1024 * 1024;
 const FIGURE_TEMPLATE = 'sandplot://figures/{ref}';
@@ -66,10 +114,12 @@ const serverOptionsSchema = z.object({
  * StdioServerTransport())`. Tool results are the text, the figures as `image` content (base64)
  * and `resource_link`s to http(s) figure URLs; `isError` when the Python raised, the input was
  * invalid or the sandbox failed. When the connection closes the sandbox is closed (see
- * `closeSandboxOnClose`). See docs/mcp.md.
+ * `closeSandboxOnClose`). With a sandbox pool, each request runs in the sandbox of its
+ * conversation (`conversationId`: default `extra.sessionId`, else one id per server), and lists
+ * and reads only that conversation's figures. See docs/mcp.md.
  */
 export function createMcpServer(
-  sandbox: McpSandbox,
+  target: McpTarget,
   options: CreateMcpServerOptions = {},
 ): McpServer {
   const {
@@ -95,12 +145,37 @@ export function createMcpServer(
       { cause: parsed.error },
     );
   }
-  const tool = createExecutePythonTool(sandbox, toolOptions);
+  const pool = isExecutePythonPool(target) ? (target as McpPool) : undefined;
+  const fallbackConversationId = `mcp-${randomUUID()}`;
+  const conversationOption: ConversationIdOption<McpRequestExtra> | undefined =
+    toolOptions.conversationId ??
+    (pool ? (extra) => mcpConversationId(extra, fallbackConversationId) : undefined);
+  const tool = createExecutePythonTool<McpRequestExtra>(target, {
+    ...(pool ? { conversationIdHelp: MCP_CONVERSATION_ID_HELP } : {}),
+    ...toolOptions,
+    ...(conversationOption === undefined ? {} : { conversationId: conversationOption }),
+  });
   const serveFigures = figureResources ?? true;
   const store = createFigureStore(
-    tool.ledger,
+    (conversationId) =>
+      conversationId === undefined ? tool.ledger : tool.ledgerFor(conversationId),
     maxCachedFigureBytes ?? DEFAULT_MAX_CACHED_FIGURE_BYTES,
   );
+  // On a pool: the conversations this server's requests used, closed with the connection.
+  const conversations = new Set<string>();
+  /** The request's conversation on a pool (noted as this server's); undefined on a sandbox or when not found. */
+  const conversationOf = (extra: McpRequestExtra): string | undefined => {
+    if (!pool) return undefined;
+    const found = lookUpConversationId(conversationOption, { context: extra }).conversationId;
+    if (found !== undefined) conversations.add(found);
+    return found;
+  };
+  /** The figures a request may see: the sandbox's, or its conversation's on a pool. */
+  const figuresOf = (extra: McpRequestExtra): readonly LedgerFigure[] => {
+    if (!pool) return tool.figures;
+    const conversationId = conversationOf(extra);
+    return conversationId === undefined ? [] : tool.figuresFor(conversationId);
+  };
 
   const server = new McpServer(serverInfo ?? { name: 'sandplot', version }, {
     ...(instructions === undefined ? {} : { instructions }),
@@ -121,9 +196,14 @@ export function createMcpServer(
       },
     },
     async (input, extra) => {
-      const output = await tool.invoke(input, { abortSignal: extra.signal });
+      const conversationId = conversationOf(extra);
+      const output = await tool.invoke(input, {
+        abortSignal: extra.signal,
+        context: extra,
+        ...(conversationId === undefined ? {} : { conversationId }),
+      });
       if (serveFigures) {
-        store.remember(output);
+        store.remember(output, conversationId);
         if (output.figures.length > 0) server.sendResourceListChanged();
       }
       return toMcpToolResult(output, {
@@ -137,8 +217,8 @@ export function createMcpServer(
     server.registerResource(
       'figures',
       new ResourceTemplate(FIGURE_TEMPLATE, {
-        list: () => ({
-          resources: tool.ledger.figures.map((figure) => ({
+        list: (extra) => ({
+          resources: figuresOf(extra).map((figure) => ({
             uri: figureResourceUri(figure.ref),
             name: figure.label,
             ...(figure.title ? { title: figure.title } : {}),
@@ -158,8 +238,12 @@ export function createMcpServer(
         if (!Number.isInteger(ref) || ref < 1) {
           throw new McpError(ErrorCode.InvalidParams, `Resource ${uri.href} not found.`);
         }
+        const conversationId = conversationOf(extra);
+        if (pool && conversationId === undefined) {
+          throw new McpError(ErrorCode.InvalidParams, `Resource ${uri.href} not found.`);
+        }
         try {
-          const { figure, data } = await store.read(ref, extra.signal);
+          const { figure, data } = await store.read(ref, extra.signal, conversationId);
           return {
             contents: [
               {
@@ -183,8 +267,18 @@ export function createMcpServer(
     const previous = server.server.onclose;
     server.server.onclose = () => {
       previous?.();
-      // Failures to stop are the sandbox's to report; a closed connection has nobody to tell.
-      sandbox.close?.().catch(() => undefined);
+      if (!pool) {
+        // Failures to stop are the sandbox's to report; a closed connection has nobody to tell.
+        (target as McpSandbox).close?.().catch(() => undefined);
+        return;
+      }
+      // Only this server's conversations: the pool serves other clients too.
+      for (const conversationId of conversations) {
+        pool.close?.(conversationId).catch(() => undefined);
+        tool.forgetConversation(conversationId);
+        store.forget(conversationId);
+      }
+      conversations.clear();
     };
   }
   return server;
