@@ -9,11 +9,15 @@ import type { SandboxBackend } from './types.js';
 
 export type {
   AgentCoreRunResult,
+  AgentCoreTaskInfo,
+  AgentCoreTaskStatus,
   CommandResult,
+  RunLongCommandOptions,
   SessionFileContent,
   SessionFileEntry,
+  TaskCallOptions,
 } from './agentcore/agentcore-session.js';
-export { AgentCoreSession } from './agentcore/agentcore-session.js';
+export { AgentCoreSession, isTaskFinished } from './agentcore/agentcore-session.js';
 
 /** The most the service allows: 8 hours. */
 export const MAX_SESSION_TIMEOUT_SECONDS = 28_800;

@@ -17,11 +17,14 @@ import { OperationRateLimiter } from './agentcore-emulator/rate-limit.js';
 import {
   executeCode,
   executeCommand,
+  getTask,
   listFiles,
   type ResultPayload,
   readFiles,
   rememberWorkingDirectory,
   removeFiles,
+  startCommandExecution,
+  stopTask,
   type ToolArgumentsJson,
   writeFiles,
 } from './agentcore-emulator/session-tools.js';
@@ -153,9 +156,10 @@ const TOOL_NAMES = new Set([
   'writeFiles',
   'listFiles',
   'removeFiles',
+  'startCommandExecution',
+  'getTask',
+  'stopTask',
 ]);
-/** Valid tool names of the real service that the emulator does not implement. */
-const UNSUPPORTED_TOOL_NAMES = new Set(['startCommandExecution', 'getTask', 'stopTask']);
 
 const ROUTE =
   /^\/code-interpreters\/([^/]+)\/(sessions\/start|sessions\/stop|sessions\/get|sessions\/list|tools\/invoke)$/;
@@ -411,15 +415,22 @@ export async function startAgentCoreEmulator(
           return writeFiles(local, args.content ?? []);
         case 'listFiles':
           return listFiles(local, args.directoryPath ?? args.path ?? '');
+        case 'startCommandExecution': {
+          const taskId = randomUUID();
+          const started = await startCommandExecution(local, taskId, args.command ?? '');
+          if (!started.isError) session.taskIds.add(taskId);
+          return started;
+        }
+        case 'getTask':
+          return getTask(local, args.taskId ?? '');
+        case 'stopTask':
+          return stopTask(local, args.taskId ?? '');
         default:
           return removeFiles(local, args.paths ?? []);
       }
     });
 
-  const checkToolArguments = (name: string, args: ToolArgumentsJson) => {
-    if (UNSUPPORTED_TOOL_NAMES.has(name)) {
-      throw invalid(`The tool ${name} is not supported by the sandplot emulator.`, 'name');
-    }
+  const checkToolArguments = (session: EmulatedSession, name: string, args: ToolArgumentsJson) => {
     if (!TOOL_NAMES.has(name)) throw invalid(`Unknown tool name ${name}.`, 'name');
     if (name === 'executeCode') {
       if (args.language !== undefined && args.language !== 'python') {
@@ -429,8 +440,20 @@ export async function startAgentCoreEmulator(
         throw invalid('executeCode needs arguments.code.', 'arguments.code');
       }
     }
-    if (name === 'executeCommand' && typeof args.command !== 'string') {
-      throw invalid('executeCommand needs arguments.command.', 'arguments.command');
+    if (
+      (name === 'executeCommand' || name === 'startCommandExecution') &&
+      typeof args.command !== 'string'
+    ) {
+      throw invalid(`${name} needs arguments.command.`, 'arguments.command');
+    }
+    if (name === 'getTask' || name === 'stopTask') {
+      if (typeof args.taskId !== 'string') {
+        throw invalid(`${name} needs arguments.taskId.`, 'arguments.taskId');
+      }
+      // Not ResourceNotFoundException: clients read that as "the session is gone".
+      if (!session.taskIds.has(args.taskId)) {
+        throw invalid(`No task ${args.taskId} in session ${session.id}.`, 'arguments.taskId');
+      }
     }
     if ((name === 'readFiles' || name === 'removeFiles') && !Array.isArray(args.paths)) {
       throw invalid(`${name} needs arguments.paths.`, 'arguments.paths');
@@ -452,7 +475,7 @@ export async function startAgentCoreEmulator(
     if (session.status !== 'READY') throw notFound(`Session ${session.id} is terminated.`);
     const name = String(body.name ?? '');
     const args = (body.arguments ?? {}) as ToolArgumentsJson;
-    checkToolArguments(name, args);
+    checkToolArguments(session, name, args);
 
     const injected = faults.streamExceptions.shift();
     const cut = faults.takeCut();

@@ -4,6 +4,7 @@ import {
   InvokeCodeInterpreterCommand,
   StartCodeInterpreterSessionCommand,
   StopCodeInterpreterSessionCommand,
+  type TaskStatus,
   type ToolArguments,
   type ToolName,
 } from '@aws-sdk/client-bedrock-agentcore';
@@ -13,6 +14,7 @@ import {
   InvalidInputError,
   type SandplotError,
   SessionError,
+  TimeoutError,
 } from '../../errors.js';
 import type { BackendRunOptions, BackendRunResult, BackendSession, SandboxFile } from '../types.js';
 import { backoffDelayMs, sleep } from './backoff.js';
@@ -60,6 +62,54 @@ export interface SessionFileEntry {
   name: string;
   isDirectory: boolean;
   sizeBytes?: number;
+}
+
+/**
+ * The status of a background command, as the service reports it (the SDK's `TaskStatus`):
+ * `submitted` and `working` while it runs; `completed`, `failed` or `canceled` once it has ended.
+ */
+export type AgentCoreTaskStatus = TaskStatus;
+
+/** What `getTask()` reports about a background command. */
+export interface AgentCoreTaskInfo {
+  taskId: string;
+  status: AgentCoreTaskStatus;
+  /** Output so far (all of it once the task has ended), when the service sent it. */
+  stdout?: string;
+  stderr?: string;
+  /** Present once the task has ended. */
+  exitCode?: number;
+}
+
+/** Options of `startCommand()`, `getTask()` and `stopTask()`. */
+export interface TaskCallOptions {
+  /** Aborts the request (not the task: use `stopTask()` for that). */
+  abortSignal?: AbortSignal;
+}
+
+/** Options of `runLongCommand()`. */
+export interface RunLongCommandOptions {
+  /**
+   * Pause between two `getTask` calls, in milliseconds. Each poll is one InvokeCodeInterpreter
+   * request, which counts against the service's 30 requests per second. @default 1000
+   */
+  pollIntervalMs?: number;
+  /**
+   * Stops the task and rejects with a `TimeoutError` (`TIMEOUT`) when it has not ended after this
+   * many milliseconds. @default undefined (no limit of its own; the session's timeout still applies)
+   */
+  timeoutMs?: number;
+  /** Stops the task and rejects with an `AbortError` (`ABORTED`) when it fires. @default undefined */
+  abortSignal?: AbortSignal;
+  /** Called with every `getTask` answer, e.g. to show progress. @default undefined */
+  onPoll?: (task: AgentCoreTaskInfo) => void;
+}
+
+const ENDED_TASK_STATUSES = new Set<string>(['completed', 'failed', 'canceled']);
+
+/** True once a task has ended (completed, failed or canceled). */
+export function isTaskFinished(status: AgentCoreTaskStatus): boolean {
+  return ENDED_TASK_STATUSES.has(status);
 }
 
 interface RemoteSession {
@@ -239,6 +289,117 @@ export class AgentCoreSession implements BackendSession {
   ): Promise<CommandResult> {
     const outcome = await this.#invoke('executeCommand', { command }, options.abortSignal);
     return { stdout: outcome.stdout, stderr: outcome.stderr, exitCode: outcome.exitCode };
+  }
+
+  /**
+   * Starts a shell command in the background in the session's working directory (tool
+   * `startCommandExecution`) and answers at once with its task id. Poll it with `getTask()`,
+   * end it with `stopTask()`, or use `runLongCommand()` for both.
+   */
+  async startCommand(command: string, options: TaskCallOptions = {}): Promise<{ taskId: string }> {
+    const outcome = await this.#invoke('startCommandExecution', { command }, options.abortSignal);
+    if (outcome.isError || outcome.taskId === undefined) {
+      const detail = outcome.texts.join(' ') || outcome.stderr || 'the answer carried no taskId';
+      throw new BackendError(`agentCoreBackend: startCommandExecution failed: ${detail}`);
+    }
+    return { taskId: outcome.taskId };
+  }
+
+  /**
+   * The status of a task started by `startCommand()` (tool `getTask`), with its output and, once
+   * it has ended, its exit code. An id the session does not know (another session's, or one from
+   * before a session restart) rejects with a `BackendError`.
+   */
+  async getTask(taskId: string, options: TaskCallOptions = {}): Promise<AgentCoreTaskInfo> {
+    const outcome = await this.#invoke(
+      'getTask',
+      { taskId: checkTaskId(taskId) },
+      options.abortSignal,
+    );
+    return taskInfo(taskId, outcome, 'getTask');
+  }
+
+  /** Stops a task started by `startCommand()` (tool `stopTask`); its status becomes `canceled`. */
+  async stopTask(taskId: string, options: TaskCallOptions = {}): Promise<void> {
+    const outcome = await this.#invoke(
+      'stopTask',
+      { taskId: checkTaskId(taskId) },
+      options.abortSignal,
+    );
+    if (outcome.isError && outcome.taskStatus === undefined) {
+      throw new BackendError(
+        `agentCoreBackend: stopTask ${taskId} failed: ${outcome.texts.join(' ') || outcome.stderr}`,
+      );
+    }
+  }
+
+  /**
+   * Runs a shell command that may outlast one synchronous call: starts it with `startCommand()`
+   * and polls `getTask()` every `pollIntervalMs` until it has ended, then returns its output.
+   * A command that ends with a non-zero exit code is data (`exitCode`), not an error. On
+   * `timeoutMs` or `abortSignal` the task is stopped and the call rejects with a `TimeoutError`
+   * or an `AbortError`.
+   */
+  async runLongCommand(
+    command: string,
+    options: RunLongCommandOptions = {},
+  ): Promise<CommandResult> {
+    const pollIntervalMs = options.pollIntervalMs ?? 1000;
+    for (const [name, value] of [
+      ['pollIntervalMs', pollIntervalMs],
+      ['timeoutMs', options.timeoutMs],
+    ] as const) {
+      if (value !== undefined && !(Number.isFinite(value) && value >= 0)) {
+        throw new InvalidInputError(
+          `runLongCommand: ${name} must be a non-negative number of milliseconds; got ${value}.`,
+        );
+      }
+    }
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            controller.abort(new Error(`timed out after ${options.timeoutMs} ms`));
+          }, options.timeoutMs);
+    const onAbort = () => controller.abort(options.abortSignal?.reason);
+    if (options.abortSignal?.aborted) onAbort();
+    options.abortSignal?.addEventListener('abort', onAbort, { once: true });
+    let taskId: string | undefined;
+    try {
+      ({ taskId } = await this.startCommand(command, { abortSignal: controller.signal }));
+      for (;;) {
+        const task = await this.getTask(taskId, { abortSignal: controller.signal });
+        options.onPoll?.(task);
+        if (isTaskFinished(task.status)) {
+          return {
+            stdout: task.stdout ?? '',
+            stderr: task.stderr ?? '',
+            exitCode: task.exitCode ?? null,
+          };
+        }
+        await sleep(pollIntervalMs, controller.signal);
+      }
+    } catch (error) {
+      // Whatever went wrong, the command should not keep running unobserved.
+      if (taskId !== undefined) await this.stopTask(taskId).catch(() => undefined);
+      if (!controller.signal.aborted) throw error;
+      const task = taskId === undefined ? 'the command' : `task ${taskId}`;
+      if (timedOut) {
+        throw new TimeoutError(
+          `agentCoreBackend: ${task} did not end within ${options.timeoutMs} ms and was stopped. Raise the timeoutMs option of runLongCommand.`,
+          { cause: error },
+        );
+      }
+      throw new AbortError(`runLongCommand was aborted by its abortSignal; ${task} was stopped.`, {
+        cause: options.abortSignal?.reason,
+      });
+    } finally {
+      clearTimeout(timer);
+      options.abortSignal?.removeEventListener('abort', onAbort);
+    }
   }
 
   /** Drops the interpreter's variables but keeps the session and its files (`clearContext`). */
@@ -426,6 +587,28 @@ function abortedError(action: string, abortSignal: AbortSignal): SandplotError {
   return new AbortError(`${action} was aborted by its abortSignal.`, {
     cause: abortSignal.reason,
   });
+}
+
+function checkTaskId(taskId: string): string {
+  if (typeof taskId !== 'string' || taskId.length === 0) {
+    throw new InvalidInputError('A task id must be a non-empty string (from startCommand()).');
+  }
+  return taskId;
+}
+
+function taskInfo(taskId: string, outcome: StreamOutcome, tool: string): AgentCoreTaskInfo {
+  if (outcome.taskStatus === undefined) {
+    const detail = outcome.texts.join(' ') || outcome.stderr || 'the answer carried no taskStatus';
+    throw new BackendError(`agentCoreBackend: ${tool} ${taskId} failed: ${detail}`);
+  }
+  const status = outcome.taskStatus.toLowerCase() as AgentCoreTaskStatus;
+  return {
+    taskId: outcome.taskId ?? taskId,
+    status,
+    stdout: outcome.stdout,
+    stderr: outcome.stderr,
+    ...(outcome.exitCode === null || !isTaskFinished(status) ? {} : { exitCode: outcome.exitCode }),
+  };
 }
 
 function relativePath(path: string): string {

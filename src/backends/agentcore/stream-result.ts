@@ -1,4 +1,8 @@
-import type { CodeInterpreterStreamOutput, ContentBlock } from '@aws-sdk/client-bedrock-agentcore';
+import type {
+  CodeInterpreterStreamOutput,
+  ContentBlock,
+  TaskStatus,
+} from '@aws-sdk/client-bedrock-agentcore';
 import type { CapturedFigure, FigureMediaType } from '../../sinks/types.js';
 import { EmptyStreamError, STREAM_EXCEPTION_MEMBERS } from './service-errors.js';
 
@@ -23,6 +27,10 @@ export interface StreamOutcome {
   texts: string[];
   /** Links from listFiles. */
   links: { uri?: string; name?: string; size?: number; description?: string }[];
+  /** The task a startCommandExecution / getTask / stopTask result is about (the last one seen). */
+  taskId?: string;
+  /** That task's status (the last one seen). */
+  taskStatus?: TaskStatus;
 }
 
 /**
@@ -99,6 +107,8 @@ export async function readInvokeStream(
         else outcome.stdout += texts.join('');
       }
       if (typeof structured?.exitCode === 'number') outcome.exitCode = structured.exitCode;
+      if (structured?.taskId !== undefined) outcome.taskId = structured.taskId;
+      if (structured?.taskStatus !== undefined) outcome.taskStatus = structured.taskStatus;
     }
     if (!sawResult) throw new EmptyStreamError();
   } catch (error) {

@@ -1,5 +1,9 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { BackendSession, SandboxBackend } from '../../backends/types.js';
-import { rememberWorkingDirectory } from './session-tools.js';
+import { rememberWorkingDirectory, stopAllTasks } from './session-tools.js';
+
+/** How long terminate() waits for background tasks to be stopped before closing anyway. */
+const STOP_TASKS_WAIT_MS = 3_000;
 
 /** One emulated AgentCore session: a local sandbox session plus the service's bookkeeping. */
 export class EmulatedSession {
@@ -9,6 +13,8 @@ export class EmulatedSession {
   readonly createdAt: Date;
   readonly timeoutSeconds: number;
   status: 'READY' | 'TERMINATED' = 'READY';
+  /** Ids of the tasks startCommandExecution started here; others answer ValidationException. */
+  readonly taskIds = new Set<string>();
   lastUpdatedAt: Date;
   readonly #backend: SandboxBackend;
   #local: Promise<BackendSession> | undefined;
@@ -62,6 +68,13 @@ export class EmulatedSession {
     if (this.status === 'TERMINATED') return;
     this.status = 'TERMINATED';
     this.lastUpdatedAt = new Date();
+    if (this.taskIds.size > 0 && this.#local !== undefined) {
+      // Background commands belong to the session: stop them (best effort) before it closes.
+      await Promise.race([
+        this.run(stopAllTasks).catch(() => undefined),
+        delay(STOP_TASKS_WAIT_MS, undefined, { ref: false }),
+      ]);
+    }
     const local = this.#local;
     this.#local = undefined;
     await (await local?.catch(() => undefined))?.close();

@@ -251,9 +251,11 @@ describe('tools', () => {
     });
   });
 
-  it('answers ValidationException to tools and languages it does not run', async () => {
-    for (const name of ['startCommandExecution', 'getTask', 'stopTask'] as const) {
-      const error = await caught(invoke(name, { taskId: 't' }));
+  it('answers ValidationException to task calls without a valid task and to other languages', async () => {
+    const noCommand = await caught(invoke('startCommandExecution', {}));
+    expect(noCommand.name).toBe('ValidationException');
+    for (const name of ['getTask', 'stopTask'] as const) {
+      const error = await caught(invoke(name, { taskId: 'no-such-task' }));
       expect(error.name).toBe('ValidationException');
     }
     const javascript = await caught(invoke('executeCode', { language: 'javascript', code: '1' }));
