@@ -13,62 +13,18 @@ import {
   type ConverseCommand,
   type ConverseCommandOutput,
 } from '@aws-sdk/client-bedrock-runtime';
-import {
-  base64Sink,
-  CodeSandbox,
-  type ImageSink,
-  localBackend,
-  localDirSink,
-  renderFigureLinks,
-  type SandboxBackend,
-} from 'sandplot';
-import { agentCoreBackend } from 'sandplot/agentcore';
+import { renderFigureLinks } from 'sandplot';
 import { type ConverseClient, converseTool, runConverseToolLoop } from 'sandplot/converse';
-import { s3Sink } from 'sandplot/s3';
+import {
+  createExampleSandbox,
+  offline,
+  SALES_CODE,
+  SALES_QUESTION,
+} from './shared/data-analyst.js';
 
-// What a model typically writes for the question: pandas for numbers, matplotlib for charts, and
-// nothing about saving or encoding figures (capture is automatic).
-const SALES_CODE = `import pandas as pd
-import matplotlib.pyplot as plt
+const question = SALES_QUESTION;
 
-sales = pd.DataFrame({
-    "Product A": [100, 120, 95, 140, 160, 180, 200],
-    "Product B": [80, 85, 90, 95, 100, 105, 110],
-    "Product C": [200, 180, 220, 190, 240, 260, 280],
-}, index=[f"P{i}" for i in range(1, 8)])
-
-overall = (sales.iloc[-1] / sales.iloc[0] - 1) * 100
-print("Overall growth:")
-for product, value in overall.items():
-    print(f"  {product}: {value:.1f}%")
-
-ax = sales.plot(marker="o", figsize=(10, 6), title="Sales trends")
-ax.set_xlabel("Period"); ax.set_ylabel("Units sold")
-plt.show()
-
-ax = (sales.pct_change().iloc[1:] * 100).plot(kind="bar", figsize=(10, 6), title="Period-over-period growth (%)")
-ax.axhline(0, color="black", linewidth=0.8)
-plt.show()
-`;
-
-const offline = process.argv.includes('--offline');
-const question =
-  'Analyze the following sales data:\n- Product A: [100, 120, 95, 140, 160, 180, 200]\n' +
-  '- Product B: [80, 85, 90, 95, 100, 105, 110]\n- Product C: [200, 180, 220, 190, 240, 260, 280]\n' +
-  'Please visualize the sales trends and calculate growth rates.';
-
-let backend: SandboxBackend;
-let imageSink: ImageSink;
-if (offline) {
-  backend = localBackend();
-  imageSink = localDirSink({ dir: 'figures' });
-} else {
-  backend = agentCoreBackend();
-  const bucket = process.env.SANDPLOT_S3_BUCKET;
-  imageSink = bucket ? s3Sink({ bucket, prefix: 'figures/' }) : base64Sink();
-}
-
-await using sandbox = new CodeSandbox({ backend, imageSink });
+await using sandbox = createExampleSandbox();
 // With S3 the sink keeps no bytes: 'always' downloads each figure once to show it to the model.
 const python = converseTool(sandbox, { imagesForModel: offline ? 'auto' : 'always' });
 

@@ -9,43 +9,14 @@
 // Interpreter (docs/agentcore.md). Optional: AWS_REGION, SANDPLOT_MODEL_ID, SANDPLOT_S3_BUCKET.
 import { AIMessage, type BaseMessage, HumanMessage, ToolMessage } from '@langchain/core/messages';
 import { createAgent, fakeModel } from 'langchain';
-import {
-  base64Sink,
-  CodeSandbox,
-  type ImageSink,
-  localBackend,
-  localDirSink,
-  renderFigureLinks,
-  type SandboxBackend,
-} from 'sandplot';
-import { agentCoreBackend } from 'sandplot/agentcore';
+import { renderFigureLinks } from 'sandplot';
 import { langchainTool } from 'sandplot/langchain';
-import { s3Sink } from 'sandplot/s3';
-
-// What a model typically writes for the question: pandas for numbers, matplotlib for charts, and
-// nothing about saving or encoding figures (capture is automatic).
-const SALES_CODE = `import pandas as pd
-import matplotlib.pyplot as plt
-
-sales = pd.DataFrame({
-    "Product A": [100, 120, 95, 140, 160, 180, 200],
-    "Product B": [80, 85, 90, 95, 100, 105, 110],
-    "Product C": [200, 180, 220, 190, 240, 260, 280],
-}, index=[f"P{i}" for i in range(1, 8)])
-
-overall = (sales.iloc[-1] / sales.iloc[0] - 1) * 100
-print("Overall growth:")
-for product, value in overall.items():
-    print(f"  {product}: {value:.1f}%")
-
-ax = sales.plot(marker="o", figsize=(10, 6), title="Sales trends")
-ax.set_xlabel("Period"); ax.set_ylabel("Units sold")
-plt.show()
-
-ax = (sales.pct_change().iloc[1:] * 100).plot(kind="bar", figsize=(10, 6), title="Period-over-period growth (%)")
-ax.axhline(0, color="black", linewidth=0.8)
-plt.show()
-`;
+import {
+  createExampleSandbox,
+  offline,
+  SALES_CODE,
+  SALES_QUESTION,
+} from './shared/data-analyst.js';
 
 /** A stand-in for Claude: asks for the analysis, then answers from the ToolMessage it got. */
 function scriptedModel() {
@@ -74,20 +45,7 @@ function scriptedModel() {
     });
 }
 
-const offline = process.argv.includes('--offline');
-
-let backend: SandboxBackend;
-let imageSink: ImageSink;
-if (offline) {
-  backend = localBackend();
-  imageSink = localDirSink({ dir: 'figures' });
-} else {
-  backend = agentCoreBackend();
-  const bucket = process.env.SANDPLOT_S3_BUCKET;
-  imageSink = bucket ? s3Sink({ bucket, prefix: 'figures/' }) : base64Sink();
-}
-
-await using sandbox = new CodeSandbox({ backend, imageSink });
+await using sandbox = createExampleSandbox();
 const python = langchainTool(sandbox, { imagesForModel: offline ? 'auto' : 'always' });
 
 const agent = createAgent({
@@ -101,13 +59,7 @@ const agent = createAgent({
 });
 
 const state = await agent.invoke({
-  messages: [
-    new HumanMessage(
-      'Analyze the following sales data:\n- Product A: [100, 120, 95, 140, 160, 180, 200]\n' +
-        '- Product B: [80, 85, 90, 95, 100, 105, 110]\n- Product C: [200, 180, 220, 190, 240, 260, 280]\n' +
-        'Please visualize the sales trends and calculate growth rates.',
-    ),
-  ],
+  messages: [new HumanMessage(SALES_QUESTION)],
 });
 
 const answer = state.messages.at(-1)?.text ?? '';

@@ -14,26 +14,7 @@ import {
   StdioClientTransport,
 } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-
-const SALES_CODE = `import pandas as pd
-import matplotlib.pyplot as plt
-
-sales = pd.DataFrame({
-    "Product A": [100, 120, 95, 140, 160, 180, 200],
-    "Product B": [80, 85, 90, 95, 100, 105, 110],
-    "Product C": [200, 180, 220, 190, 240, 260, 280],
-}, index=[f"P{i}" for i in range(1, 8)])
-
-overall = (sales.iloc[-1] / sales.iloc[0] - 1) * 100
-print("Overall growth:")
-for product, value in overall.items():
-    print(f"  {product}: {value:.1f}%")
-
-ax = sales.plot(marker="o", figsize=(10, 6), title="Sales trends")
-plt.show()
-ax = (sales.pct_change().iloc[1:] * 100).plot(kind="bar", figsize=(10, 6), title="Period-over-period growth (%)")
-plt.show()
-`;
+import { SALES_CODE } from './shared/data-analyst.js';
 
 // The installed package's command; a client configuration would say `npx -y sandplot mcp`.
 const cli = fileURLToPath(

@@ -18,43 +18,14 @@ import {
   TextBlock,
   ToolResultBlock,
 } from '@strands-agents/sdk';
-import {
-  base64Sink,
-  CodeSandbox,
-  type ImageSink,
-  localBackend,
-  localDirSink,
-  renderFigureLinks,
-  type SandboxBackend,
-} from 'sandplot';
-import { agentCoreBackend } from 'sandplot/agentcore';
-import { s3Sink } from 'sandplot/s3';
+import { renderFigureLinks } from 'sandplot';
 import { strandsTool } from 'sandplot/strands';
-
-// What a model typically writes for the question: pandas for numbers, matplotlib for charts, and
-// nothing about saving or encoding figures (capture is automatic).
-const SALES_CODE = `import pandas as pd
-import matplotlib.pyplot as plt
-
-sales = pd.DataFrame({
-    "Product A": [100, 120, 95, 140, 160, 180, 200],
-    "Product B": [80, 85, 90, 95, 100, 105, 110],
-    "Product C": [200, 180, 220, 190, 240, 260, 280],
-}, index=[f"P{i}" for i in range(1, 8)])
-
-overall = (sales.iloc[-1] / sales.iloc[0] - 1) * 100
-print("Overall growth:")
-for product, value in overall.items():
-    print(f"  {product}: {value:.1f}%")
-
-ax = sales.plot(marker="o", figsize=(10, 6), title="Sales trends")
-ax.set_xlabel("Period"); ax.set_ylabel("Units sold")
-plt.show()
-
-ax = (sales.pct_change().iloc[1:] * 100).plot(kind="bar", figsize=(10, 6), title="Period-over-period growth (%)")
-ax.axhline(0, color="black", linewidth=0.8)
-plt.show()
-`;
+import {
+  createExampleSandbox,
+  offline,
+  SALES_CODE,
+  SALES_QUESTION,
+} from './shared/data-analyst.js';
 
 const SYSTEM_PROMPT = `You are a data analyst with a Python sandbox (execute_python).
 Use it for every calculation and chart: load the data, compute, plot with matplotlib, print the
@@ -98,20 +69,7 @@ class ScriptedAnalyst extends Model {
   }
 }
 
-const offline = process.argv.includes('--offline');
-
-let backend: SandboxBackend;
-let imageSink: ImageSink;
-if (offline) {
-  backend = localBackend();
-  imageSink = localDirSink({ dir: 'figures' });
-} else {
-  backend = agentCoreBackend({ sessionTimeoutSeconds: 900 });
-  const bucket = process.env.SANDPLOT_S3_BUCKET;
-  imageSink = bucket ? s3Sink({ bucket, prefix: 'analyst/' }) : base64Sink();
-}
-
-await using sandbox = new CodeSandbox({ backend, imageSink });
+await using sandbox = createExampleSandbox();
 const python = strandsTool(sandbox, { imagesForModel: offline ? 'auto' : 'always' });
 
 const agent = new Agent({
@@ -125,11 +83,7 @@ const agent = new Agent({
   printer: false,
 });
 
-const result = await agent.invoke(
-  'Analyze the following sales data:\n- Product A: [100, 120, 95, 140, 160, 180, 200]\n' +
-    '- Product B: [80, 85, 90, 95, 100, 105, 110]\n- Product C: [200, 180, 220, 190, 240, 260, 280]\n' +
-    'Please visualize the sales trends and calculate growth rates.',
-);
+const result = await agent.invoke(SALES_QUESTION);
 
 // The exact figure URLs come from the ledger, not from the model (which may shorten them).
 const links = renderFigureLinks(python.figures, { format: 'markdown' });
