@@ -187,7 +187,9 @@ class LocalSession implements BackendSession {
                 cause: abortSignal?.reason,
               }),
             );
-          abortSignal?.addEventListener('abort', onAbort, { once: true });
+          // The signal may have fired while the folders were made and the process spawned.
+          if (abortSignal?.aborted) onAbort();
+          else abortSignal?.addEventListener('abort', onAbort, { once: true });
         }),
       ]);
       if (typeof message.error === 'string') throw new SessionEnded(message.error);

@@ -118,6 +118,11 @@ describe('localBackend options', () => {
     const pending = localBackend().createSession({ abortSignal: controller.signal });
     setTimeout(() => controller.abort(), 50);
     expect((await failure(() => pending)).code).toBe('ABORTED');
+    // An abort while the work folder is made and the process spawned counts too.
+    const early = new AbortController();
+    const starting = localBackend().createSession({ abortSignal: early.signal });
+    early.abort();
+    expect((await failure(() => starting)).code).toBe('ABORTED');
   });
 
   test('a session that cannot start fails with a SessionError that shows why', async () => {
