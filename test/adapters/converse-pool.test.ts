@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { converseTool, runConverseToolLoop } from '../../src/adapters/converse.js';
 import { localBackend } from '../../src/backends/local.js';
 import { createSandboxPool, type SandboxPool } from '../../src/sandbox/pool.js';
+import { firstCode, secondCode } from '../support/adapter-fixtures.js';
 import {
   type ConverseRequestRecord,
   type ScriptedConverseServer,
@@ -18,20 +19,6 @@ afterEach(async () => {
   server = undefined;
   pool = undefined;
 });
-
-function firstCode(name: string): string {
-  return `try:
-    print("seen before:", secret)
-except NameError:
-    print("no secret yet")
-secret = ${JSON.stringify(name)}
-import matplotlib.pyplot as plt
-plt.plot([1, 2, 3])
-plt.title(${JSON.stringify(`${name} chart`)})
-`;
-}
-
-const secondCode = 'print("secret is", secret)';
 
 type Block = Record<string, unknown> & {
   text?: string;

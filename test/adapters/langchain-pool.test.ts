@@ -13,27 +13,13 @@ import { EXECUTION_SPAN_ATTRIBUTES as A } from '../../src/observability/executio
 import { CodeSandbox } from '../../src/sandbox/code-sandbox.js';
 import { createSandboxPool, type SandboxPool } from '../../src/sandbox/pool.js';
 import type { ExecutionResult } from '../../src/sandbox/types.js';
+import { firstCode, secondCode } from '../support/adapter-fixtures.js';
 
 let pool: SandboxPool | undefined;
 afterEach(async () => {
   await pool?.closeAll();
   pool = undefined;
 });
-
-/** The first call of a conversation: shows whether a `secret` is already there, sets it, draws. */
-function firstCode(name: string): string {
-  return `try:
-    print("seen before:", secret)
-except NameError:
-    print("no secret yet")
-secret = ${JSON.stringify(name)}
-import matplotlib.pyplot as plt
-plt.plot([1, 2, 3])
-plt.title(${JSON.stringify(`${name} chart`)})
-`;
-}
-
-const secondCode = 'print("secret is", secret)';
 
 function textOf(message: ToolMessage): string {
   const content = message.content;

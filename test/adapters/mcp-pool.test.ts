@@ -6,7 +6,7 @@ import { type CreateMcpServerOptions, createMcpServer } from '../../src/adapters
 import { localBackend } from '../../src/backends/local.js';
 import { createSandboxPool, type SandboxPool } from '../../src/sandbox/pool.js';
 import { getFigureLedger } from '../../src/tool/figure-ledger.js';
-import { isPng } from '../support/adapter-fixtures.js';
+import { firstCode, isPng, secondCode } from '../support/adapter-fixtures.js';
 
 let pool: SandboxPool | undefined;
 const clients: Client[] = [];
@@ -41,20 +41,6 @@ async function call(client: Client, code: string) {
   const images = result.content.flatMap((block) => (block.type === 'image' ? [block] : []));
   return { result, text: text.join('\n'), images };
 }
-
-function firstCode(name: string): string {
-  return `try:
-    print("seen before:", secret)
-except NameError:
-    print("no secret yet")
-secret = ${JSON.stringify(name)}
-import matplotlib.pyplot as plt
-plt.plot([1, 2, 3])
-plt.title(${JSON.stringify(`${name} chart`)})
-`;
-}
-
-const secondCode = 'print("secret is", secret)';
 
 describe('createMcpServer on a sandbox pool: one conversation per client', () => {
   it('serves two clients on one pool: own variables, own figures as resources', async () => {

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { STRANDS_CONVERSATION_ID_KEY, strandsTool } from '../../src/adapters/strands.js';
 import { localBackend } from '../../src/backends/local.js';
 import { createSandboxPool, type SandboxPool } from '../../src/sandbox/pool.js';
+import { firstCode, secondCode } from '../support/adapter-fixtures.js';
 import { ScriptedStrandsModel } from '../support/scripted-strands-model.js';
 
 let pool: SandboxPool | undefined;
@@ -10,20 +11,6 @@ afterEach(async () => {
   await pool?.closeAll();
   pool = undefined;
 });
-
-function firstCode(name: string): string {
-  return `try:
-    print("seen before:", secret)
-except NameError:
-    print("no secret yet")
-secret = ${JSON.stringify(name)}
-import matplotlib.pyplot as plt
-plt.plot([1, 2, 3])
-plt.title(${JSON.stringify(`${name} chart`)})
-`;
-}
-
-const secondCode = 'print("secret is", secret)';
 
 /** A model that sets the secret and draws, reads the secret back, then answers. */
 function scriptedModel(name: string): ScriptedStrandsModel {

@@ -13,6 +13,25 @@ plt.title("Before the crash")
 growth = 1 / 0
 `;
 
+/**
+ * A conversation's first call in the pool tests: shows whether a `secret` is already there (it
+ * must not be: another conversation's variables never leak in), sets it, and draws a figure.
+ */
+export function firstCode(name: string): string {
+  return `try:
+    print("seen before:", secret)
+except NameError:
+    print("no secret yet")
+secret = ${JSON.stringify(name)}
+import matplotlib.pyplot as plt
+plt.plot([1, 2, 3])
+plt.title(${JSON.stringify(`${name} chart`)})
+`;
+}
+
+/** A conversation's later call: reads its own `secret` back. */
+export const secondCode = 'print("secret is", secret)';
+
 export const SHAREABLE_HOST = 'https://figures.example.test';
 
 /**
