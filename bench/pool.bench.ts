@@ -92,6 +92,25 @@ function tally(results: PromiseSettledResult<boolean>[]) {
 }
 
 /** 200 conversations × 3 calls through createSandboxPool (16 sessions, default 25/s limits). */
+/** One conversation's calls in order, each checked for the state it should see. */
+async function runConversation(
+  id: string,
+  execute: (code: string) => Promise<ExecutionResult>,
+): Promise<PromiseSettledResult<boolean>[]> {
+  const outcomes: PromiseSettledResult<boolean>[] = [];
+  for (const [step, code] of CALLS.entries()) {
+    try {
+      const result = await execute(code.replace('{id}', id));
+      const earlierFailed = outcomes.some((outcome) => outcome.status === 'rejected');
+      outcomes.push({ status: 'fulfilled', value: check(id, step, result, earlierFailed) });
+    } catch (error) {
+      outcomes.push({ status: 'rejected', reason: error });
+    }
+  }
+  return outcomes;
+}
+
+/** 200 conversations × 3 calls through createSandboxPool (16 sessions, default 25/s limiters). */
 function pooled(): Promise<RunOutcome> {
   return withEmulator(async (backend) => {
     const pool = createSandboxPool({ backend, maxSessions: 16, evictionGraceMs: 50 });
@@ -99,24 +118,7 @@ function pooled(): Promise<RunOutcome> {
     const results = await Promise.allSettled(
       Array.from({ length: CONVERSATIONS }, async (_, index) => {
         const id = `conversation-${index}`;
-        const outcomes: PromiseSettledResult<boolean>[] = [];
-        for (const [step, code] of CALLS.entries()) {
-          try {
-            const result = await pool.executePython(id, code.replace('{id}', id));
-            outcomes.push({
-              status: 'fulfilled',
-              value: check(
-                id,
-                step,
-                result,
-                outcomes.some((o) => o.status === 'rejected'),
-              ),
-            });
-          } catch (error) {
-            outcomes.push({ status: 'rejected', reason: error });
-          }
-        }
-        return outcomes;
+        return runConversation(id, (code) => pool.executePython(id, code));
       }),
     );
     const wallMs = performance.now() - started;
@@ -173,24 +175,7 @@ function fanOut(): Promise<RunOutcome> {
         const id = `conversation-${index}`;
         const sandbox = new CodeSandbox({ backend });
         sandboxes.push(sandbox);
-        const outcomes: PromiseSettledResult<boolean>[] = [];
-        for (const [step, code] of CALLS.entries()) {
-          try {
-            const result = await sandbox.executePython(code.replace('{id}', id));
-            outcomes.push({
-              status: 'fulfilled',
-              value: check(
-                id,
-                step,
-                result,
-                outcomes.some((o) => o.status === 'rejected'),
-              ),
-            });
-          } catch (error) {
-            outcomes.push({ status: 'rejected', reason: error });
-          }
-        }
-        return outcomes;
+        return runConversation(id, (code) => sandbox.executePython(code));
       }),
     );
     const wallMs = performance.now() - started;
