@@ -6,6 +6,15 @@ import {
   EMULATOR_CREDENTIALS,
 } from '../../src/testing/agentcore-emulator.js';
 
+/** The environment a child process needs to reach the emulator through the SDK's default chain. */
+export const emulatorEnvironment = {
+  AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
+  AWS_REGION: 'us-west-2',
+  // The SDK warns on Node 20 that its 2027 releases need Node 22; true, and not these tests' subject.
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+};
+
 /** The real SDK client, pointed at the emulator, without the SDK's own retries. */
 export function emulatorClient(
   emulator: AgentCoreEmulator,

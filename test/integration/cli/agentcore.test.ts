@@ -3,22 +3,11 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type AgentCoreEmulator,
-  EMULATOR_CREDENTIALS,
-  startAgentCoreEmulator,
-} from '../../../src/testing.js';
+import { type AgentCoreEmulator, startAgentCoreEmulator } from '../../../src/testing.js';
+import { emulatorEnvironment } from '../../support/agentcore-clients.js';
 import { assertBuildIsCurrent, cliPath, runCli } from '../../support/cli.js';
 import sales from '../../support/fixtures/sales.json' with { type: 'json' };
 import { pngSize } from '../../support/png.js';
-
-const awsEnvironment = {
-  AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
-  AWS_REGION: 'us-west-2',
-  // The SDK warns on Node 20 that its 2027 releases need Node 22; true, and not this test's subject.
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-};
 
 describe('sandplot with --backend agentcore', () => {
   let emulator: AgentCoreEmulator;
@@ -32,7 +21,7 @@ describe('sandplot with --backend agentcore', () => {
     const before = emulator.stats.started;
     const run = await runCli(['demo', '--backend', 'agentcore', '--endpoint', emulator.endpoint], {
       cwd,
-      env: awsEnvironment,
+      env: emulatorEnvironment,
     });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
@@ -92,7 +81,7 @@ describe('sandplot emulator', () => {
       ['run', '-', '--backend', 'agentcore', '--endpoint', endpoint, '--json'],
       {
         cwd,
-        env: awsEnvironment,
+        env: emulatorEnvironment,
         input: 'x = 6 * 7\nprint(x)\n',
       },
     );

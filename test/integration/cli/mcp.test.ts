@@ -9,22 +9,11 @@ import {
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { salesAnalysisCode, salesSeries } from '../../../src/cli/sales-analysis.js';
-import {
-  type AgentCoreEmulator,
-  EMULATOR_CREDENTIALS,
-  startAgentCoreEmulator,
-} from '../../../src/testing.js';
+import { type AgentCoreEmulator, startAgentCoreEmulator } from '../../../src/testing.js';
+import { emulatorEnvironment } from '../../support/agentcore-clients.js';
 import { assertBuildIsCurrent, cliPath } from '../../support/cli.js';
 import sales from '../../support/fixtures/sales.json' with { type: 'json' };
 import { pngSize } from '../../support/png.js';
-
-const awsEnvironment = {
-  AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
-  AWS_REGION: 'us-west-2',
-  // The SDK warns on Node 20 that its 2027 releases need Node 22; true, and not this test's subject.
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-};
 
 /** The sales analysis with its data written first: an MCP client has no other way to send files. */
 const salesCode = `import json\nwith open("sales.json", "w") as f:\n    json.dump(${JSON.stringify(salesSeries)}, f)\n\n${salesAnalysisCode}`;
@@ -145,7 +134,7 @@ describe('sandplot mcp --backend agentcore', () => {
     const before = { started: emulator.stats.started, stopped: emulator.stats.stopped };
     const { client, pid, stderr } = await startServer(
       ['--backend', 'agentcore', '--endpoint', emulator.endpoint],
-      awsEnvironment,
+      emulatorEnvironment,
     );
     const result = await callPython(client, { code: salesCode });
     expect(result.isError, JSON.stringify(result.content[0])).toBe(false);
@@ -166,7 +155,7 @@ describe('sandplot mcp --backend agentcore', () => {
   it('stops the session on SIGTERM too', async () => {
     const { client, transport, pid, stderr } = await startServer(
       ['--backend', 'agentcore', '--endpoint', emulator.endpoint],
-      awsEnvironment,
+      emulatorEnvironment,
     );
     const result = await callPython(client, { code: 'x = 1' });
     expect(result.isError, JSON.stringify(result.content[0])).toBe(false);
