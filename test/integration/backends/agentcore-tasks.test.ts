@@ -2,9 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { InvokeCodeInterpreterCommand } from '@aws-sdk/client-bedrock-agentcore';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentCoreSession, AgentCoreTaskInfo } from '../../../src/agentcore.js';
-import { SandplotError } from '../../../src/errors.js';
 import { type AgentCoreEmulator, startAgentCoreEmulator } from '../../../src/testing.js';
 import { drain, emulatorBackend, emulatorClient } from '../../support/agentcore-clients.js';
+import { sandplotRejection as caught } from '../../support/rejection.js';
 
 let emulator: AgentCoreEmulator;
 let session: AgentCoreSession;
@@ -18,16 +18,6 @@ afterAll(async () => {
   await session?.close();
   await emulator?.close();
 });
-
-async function caught(promise: Promise<unknown>): Promise<SandplotError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (SandplotError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
 
 async function waitUntilEnded(taskId: string, timeoutMs = 10_000): Promise<AgentCoreTaskInfo> {
   const deadline = Date.now() + timeoutMs;

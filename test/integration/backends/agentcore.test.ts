@@ -12,7 +12,6 @@ import {
 } from '../../../src/agentcore.js';
 import type { BackendRunOptions } from '../../../src/backends/types.js';
 import { salesAnalysisCode, salesSeries } from '../../../src/cli/sales-analysis.js';
-import { SandplotError } from '../../../src/errors.js';
 import { CodeSandbox } from '../../../src/sandbox/code-sandbox.js';
 import {
   type AgentCoreEmulator,
@@ -21,6 +20,7 @@ import {
 } from '../../../src/testing.js';
 import { emulatorBackend } from '../../support/agentcore-clients.js';
 import { pngSize, tinyPng } from '../../support/png.js';
+import { sandplotRejection as caught } from '../../support/rejection.js';
 
 const execFileAsync = promisify(execFile);
 let emulator: AgentCoreEmulator;
@@ -47,16 +47,6 @@ function runOptions(extra: Partial<BackendRunOptions> = {}) {
     ...extra,
   };
   return { output, options };
-}
-
-async function caught(promise: Promise<unknown>): Promise<SandplotError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (SandplotError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('agentCoreBackend through CodeSandbox', () => {

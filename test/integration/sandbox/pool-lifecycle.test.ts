@@ -8,6 +8,7 @@ import {
   startAgentCoreEmulator,
 } from '../../../src/testing/agentcore-emulator.js';
 import { emulatorBackend } from '../../support/agentcore-clients.js';
+import { sandplotRejection as caught } from '../../support/rejection.js';
 
 let emulator: AgentCoreEmulator | undefined;
 let pool: SandboxPool | undefined;
@@ -18,15 +19,6 @@ afterEach(async () => {
   pool = undefined;
   emulator = undefined;
 });
-
-async function caught(promise: Promise<unknown>): Promise<SandplotError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as SandplotError;
-  }
-  throw new Error('expected the promise to reject');
-}
 
 describe('pool lifecycle on the AgentCore emulator, with short real timers', () => {
   it('stops a sandbox idle for idleTimeoutMs; the next call says sessionRestarted', async () => {

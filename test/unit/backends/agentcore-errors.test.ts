@@ -15,8 +15,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type AgentCoreSession, agentCoreBackend } from '../../../src/agentcore.js';
-import { SandplotError } from '../../../src/errors.js';
 import { tinyPng } from '../../support/png.js';
+import { sandplotRejection as caught } from '../../support/rejection.js';
 
 // Errors the emulator cannot produce on demand (IAM denials, quotas, missing credentials) and
 // content blocks the service may send that the emulator never does (images).
@@ -60,16 +60,6 @@ function run(session: AgentCoreSession) {
     },
   });
   return { output, result };
-}
-
-async function caught(promise: Promise<unknown>): Promise<SandplotError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (SandplotError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('starting a session', () => {
