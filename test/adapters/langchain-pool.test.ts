@@ -1,12 +1,6 @@
 import { AIMessage, type BaseMessage, HumanMessage, ToolMessage } from '@langchain/core/messages';
-import { trace } from '@opentelemetry/api';
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
 import { createAgent, fakeModel } from 'langchain';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { langchainTool } from '../../src/adapters/langchain.js';
 import { localBackend } from '../../src/backends/local.js';
 import { EXECUTION_SPAN_ATTRIBUTES as A } from '../../src/observability/execution-span.js';
@@ -14,6 +8,7 @@ import { CodeSandbox } from '../../src/sandbox/code-sandbox.js';
 import { createSandboxPool, type SandboxPool } from '../../src/sandbox/pool.js';
 import type { ExecutionResult } from '../../src/sandbox/types.js';
 import { firstCode, secondCode } from '../support/adapter-fixtures.js';
+import { recordSpans } from '../support/span-recorder.js';
 
 let pool: SandboxPool | undefined;
 afterEach(async () => {
@@ -140,15 +135,7 @@ describe('langchainTool on a sandbox pool: one sandbox per thread_id', () => {
 });
 
 describe('langchainTool spans: one per tool call, with the tool call id and the thread', () => {
-  const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-  beforeAll(() => {
-    trace.setGlobalTracerProvider(provider);
-  });
-  afterAll(async () => {
-    trace.disable();
-    await provider.shutdown();
-  });
+  const exporter = recordSpans();
 
   it('on a pool (the pool makes the span) and on a CodeSandbox (the tool makes it)', async () => {
     pool = createSandboxPool({ backend: localBackend(), maxSessions: 2 });

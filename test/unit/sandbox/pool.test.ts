@@ -1,15 +1,10 @@
-import { trace } from '@opentelemetry/api';
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/errors.js';
 import { EXECUTION_SPAN_ATTRIBUTES as A } from '../../../src/observability/execution-span.js';
 import { TokenBucket } from '../../../src/sandbox/pool/token-bucket.js';
 import { createSandboxPool, type SandboxPoolOptions } from '../../../src/sandbox/pool.js';
 import { plainPythonBackend } from '../../../src/testing/agentcore-emulator/plain-python.js';
+import { recordSpans } from '../../support/span-recorder.js';
 
 describe('createSandboxPool options', () => {
   const backend = plainPythonBackend();
@@ -76,15 +71,7 @@ describe('TokenBucket', () => {
 });
 
 describe('OpenTelemetry', () => {
-  const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-  beforeAll(() => {
-    trace.setGlobalTracerProvider(provider);
-  });
-  afterAll(async () => {
-    trace.disable();
-    await provider.shutdown();
-  });
+  const exporter = recordSpans();
 
   it('records one span per execution with the tool attributes', async () => {
     await using pool = createSandboxPool({ backend: plainPythonBackend(), idleTimeoutMs: 60_000 });

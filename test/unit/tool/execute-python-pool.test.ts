@@ -1,10 +1,4 @@
-import { trace } from '@opentelemetry/api';
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, SandplotError } from '../../../src/errors.js';
 import { EXECUTION_SPAN_ATTRIBUTES as A } from '../../../src/observability/execution-span.js';
 import { CodeSandbox } from '../../../src/sandbox/code-sandbox.js';
@@ -20,6 +14,7 @@ import { createExecutePythonTool } from '../../../src/tool/execute-python.js';
 import { forgetFigureLedger, getFigureLedger } from '../../../src/tool/figure-ledger.js';
 import { isExecutePythonPool } from '../../../src/tool/pool-target.js';
 import { tinyPng } from '../../support/png.js';
+import { recordSpans } from '../../support/span-recorder.js';
 
 function figure(index: number, title: string): StoredFigure {
   return {
@@ -197,15 +192,7 @@ describe('createExecutePythonTool on a pool', () => {
 });
 
 describe('execute_python spans: exactly one per tool call', () => {
-  const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-  beforeAll(() => {
-    trace.setGlobalTracerProvider(provider);
-  });
-  afterAll(async () => {
-    trace.disable();
-    await provider.shutdown();
-  });
+  const exporter = recordSpans();
   beforeEach(() => {
     exporter.reset();
   });
