@@ -111,6 +111,8 @@ export class CodeSandbox implements AsyncDisposable {
   #closing: Promise<void> | undefined;
   /** A session was lost since the last result said so. */
   #sessionLost = false;
+  /** The stop of a lost session; the next session starts after it, so a sandbox never holds two. */
+  #retiring: Promise<void> = Promise.resolve();
 
   constructor(options: CodeSandboxOptions) {
     const parsed = sandboxOptionsSchema.safeParse(options);
@@ -201,6 +203,7 @@ export class CodeSandbox implements AsyncDisposable {
       this.#starting = undefined;
       const session = this.#session ?? (await starting?.catch(() => undefined));
       this.#session = undefined;
+      await this.#retiring;
       await session?.close();
     })();
     return this.#closing;
@@ -267,8 +270,8 @@ export class CodeSandbox implements AsyncDisposable {
       this.#sessionLost = true;
       await dead.close().catch(() => undefined);
     }
-    this.#starting ??= this.#backend
-      .createSession(withoutUndefined({ abortSignal }))
+    this.#starting ??= this.#retiring
+      .then(() => this.#backend.createSession(withoutUndefined({ abortSignal })))
       .then((session) => {
         if (this.#closed) {
           void session.close();
@@ -474,7 +477,11 @@ export class CodeSandbox implements AsyncDisposable {
   #forgetSession(session: BackendSession): void {
     if (this.#session === session) this.#session = undefined;
     this.#sessionLost = true;
-    void session.close().catch(() => undefined);
+    const previous = this.#retiring;
+    this.#retiring = session
+      .close()
+      .catch(() => undefined)
+      .then(() => previous);
   }
 
   #describeError(

@@ -582,6 +582,10 @@ export async function startAgentCoreEmulator(
       return;
     }
     const answer = await operations[route as keyof typeof operations](identifier, body, url);
+    if (faults.takeDroppedAnswer(OPERATIONS[route] as AgentCoreOperation)) {
+      response.socket?.destroy();
+      return;
+    }
     const json = JSON.stringify(answer);
     response.writeHead(200, {
       'content-type': 'application/json',
@@ -662,6 +666,9 @@ export async function startAgentCoreEmulator(
         for (const session of sessions.values()) {
           if (sessionId === undefined || session.id === sessionId) expire(session);
         }
+      },
+      dropAnswer(operation, count = 1) {
+        faults.droppedAnswers.set(operation, (faults.droppedAnswers.get(operation) ?? 0) + count);
       },
       cutStream(count = 1) {
         faults.cuts += count;

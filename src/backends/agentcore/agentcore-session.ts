@@ -19,7 +19,7 @@ import {
 import type { BackendRunOptions, BackendRunResult, BackendSession, SandboxFile } from '../types.js';
 import { backoffDelayMs, sleep } from './backoff.js';
 import { stopOnExit } from './exit-stop.js';
-import { classifyError, toSandplotError } from './service-errors.js';
+import { classifyError, isConnectionFailure, toSandplotError } from './service-errors.js';
 import {
   readInvokeStream,
   resourceFigures,
@@ -497,13 +497,14 @@ export class AgentCoreSession implements BackendSession {
 
   async #stop(remote: RemoteSession): Promise<void> {
     const { client, identifier } = this.#config;
+    const clientToken = randomUUID();
     try {
       await this.#withRetries('StopCodeInterpreterSession', undefined, () =>
         client.send(
           new StopCodeInterpreterSessionCommand({
             codeInterpreterIdentifier: identifier,
             sessionId: remote.id,
-            clientToken: randomUUID(),
+            clientToken,
           }),
         ),
       );
@@ -514,7 +515,11 @@ export class AgentCoreSession implements BackendSession {
     }
   }
 
-  /** Retries throttling and server faults with exponential backoff and jitter. */
+  /**
+   * Retries throttling, server faults and dropped connections with exponential backoff and
+   * jitter. Only for idempotent calls: a start carries one clientToken for all its attempts, and
+   * stopping a stopped session answers ResourceNotFound, which counts as stopped.
+   */
   async #withRetries<T>(
     action: string,
     abortSignal: AbortSignal | undefined,
@@ -525,7 +530,8 @@ export class AgentCoreSession implements BackendSession {
         return await call(abortSignal);
       } catch (error) {
         if (abortSignal?.aborted) throw abortedError(action, abortSignal);
-        if (classifyError(error) !== 'transient' || retry >= this.#config.maxRetries) throw error;
+        const retryable = classifyError(error) === 'transient' || isConnectionFailure(error);
+        if (!retryable || retry >= this.#config.maxRetries) throw error;
         await this.#pause(retry, abortSignal);
       }
     }

@@ -61,14 +61,24 @@ export function classifyError(error: unknown): ErrorKind {
   return 'permanent';
 }
 
+/**
+ * The connection failed or was dropped before an answer arrived: the service may or may not have
+ * acted. Safe to retry only for calls that are idempotent (a start with its clientToken, a stop).
+ */
+export function isConnectionFailure(error: unknown): boolean {
+  const { code, message } = shape(error);
+  if (code !== undefined && NETWORK_CODES.has(code)) return true;
+  return /socket hang up|ECONNRESET|EPIPE/.test(message ?? '');
+}
+
 /** True when the failure says nothing about the request itself: the same call may work later. */
 function isRetryableLater(error: unknown): boolean {
   const kind = classifyError(error);
   if (kind === 'transient') return true;
-  const { name, code, message } = shape(error);
+  const { name, message } = shape(error);
   if (error instanceof EmptyStreamError) return true;
   if (name === 'ConflictException' || name === 'ServiceQuotaExceededException') return true;
-  if (code !== undefined && NETWORK_CODES.has(code)) return true;
+  if (isConnectionFailure(error)) return true;
   // A stream cut mid-frame surfaces as a parse or premature-close error from the SDK.
   return /premature close|socket hang up|aborted|truncated|incomplete|Message length/i.test(
     message ?? '',

@@ -1,3 +1,5 @@
+import type { AgentCoreOperation } from '../agentcore-emulator.js';
+
 /** The exception members an InvokeCodeInterpreter stream can carry. */
 export type StreamExceptionType =
   | 'accessDeniedException'
@@ -24,6 +26,12 @@ export interface AgentCoreEmulatorFaults {
   ): void;
   /** Expires a session now (all READY sessions when no id is given), as its timeout would. */
   expireSession(sessionId?: string): void;
+  /**
+   * The next `count` calls to `operation` are carried out, then the connection is closed without
+   * an answer: the client sees a dropped connection although the service acted, as when a
+   * keep-alive connection is cut at the wrong moment.
+   */
+  dropAnswer(operation: Exclude<AgentCoreOperation, 'InvokeCodeInterpreter'>, count?: number): void;
   /** The next `count` InvokeCodeInterpreter streams stop in the middle of their first frame. */
   cutStream(count?: number): void;
   /** The next `count` InvokeCodeInterpreter answers hold their first frame back for `delayMs`. */
@@ -40,6 +48,7 @@ export class FaultQueue {
   serverErrors = 0;
   streamExceptions: { exceptionType: StreamExceptionType; afterResult: boolean }[] = [];
   cuts = 0;
+  readonly droppedAnswers = new Map<AgentCoreOperation, number>();
   delays: number[] = [];
   splitParts: number | undefined;
 
@@ -63,7 +72,16 @@ export class FaultQueue {
     return true;
   }
 
+  /** Whether the answer to this call is to be dropped (and uses that fault up). */
+  takeDroppedAnswer(operation: AgentCoreOperation): boolean {
+    const left = this.droppedAnswers.get(operation) ?? 0;
+    if (left === 0) return false;
+    this.droppedAnswers.set(operation, left - 1);
+    return true;
+  }
+
   reset(): void {
+    this.droppedAnswers.clear();
     this.throttled = 0;
     this.serverErrors = 0;
     this.streamExceptions = [];

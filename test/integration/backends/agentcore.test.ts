@@ -190,6 +190,26 @@ describe('agentCoreBackend sessions', () => {
     }
   });
 
+  it('retries a start and a stop whose answer was lost, without leaking a session', async () => {
+    const before = { started: emulator.stats.started, stopped: emulator.stats.stopped };
+    const active = emulator.stats.active;
+    emulator.faults.dropAnswer('StartCodeInterpreterSession');
+    const backend = await session();
+    try {
+      await backend.runCode('print(1)', runOptions().options);
+      // The retry carried the same clientToken: the service started one session, not two.
+      expect(emulator.stats.started - before.started).toBe(1);
+      expect(emulator.stats.active).toBe(active + 1);
+      emulator.faults.dropAnswer('StopCodeInterpreterSession');
+    } finally {
+      await backend.close();
+      emulator.faults.reset();
+    }
+    // The first stop acted and its answer was lost; the retry found the session stopped.
+    expect(emulator.stats.stopped - before.stopped).toBe(1);
+    expect(emulator.stats.active).toBe(active);
+  });
+
   it('never turns a stream that failed after its result into a success', async () => {
     const backend = await session();
     try {

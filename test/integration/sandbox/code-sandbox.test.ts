@@ -323,6 +323,31 @@ describe('CodeSandbox timeouts, crashes and aborts', () => {
     expect(later.sessionRestarted).toBeUndefined();
   });
 
+  it('starts the next session only once the lost one is stopped, so it never holds two', async () => {
+    const inner = localBackend();
+    const events: string[] = [];
+    // A slow stop, as a remote service's can be: the new session must still wait for it.
+    const backend: SandboxBackend = {
+      name: inner.name,
+      async createSession(options) {
+        events.push('starting');
+        const session = await inner.createSession(options);
+        const close = session.close.bind(session);
+        session.close = async () => {
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          await close();
+          events.push('stopped');
+        };
+        return session;
+      },
+    };
+    const box = sandbox({ backend });
+    const crashed = await box.executePython('import os\nos._exit(3)');
+    expect(crashed.error?.name).toBe('SandboxCrashed');
+    expect((await box.executePython('print(1)')).stdout).toBe('1\n');
+    expect(events).toEqual(['starting', 'stopped', 'starting']);
+  });
+
   it('survives a segfault the same way', async () => {
     const box = sandbox();
     const crashed = await box.executePython('import ctypes\nctypes.string_at(0)');
