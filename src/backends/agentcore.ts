@@ -44,7 +44,12 @@ export interface AgentCoreBackendOptions {
   retryBaseDelayMs?: number;
   /** Largest pause between retries. @default 5000 */
   retryMaxDelayMs?: number;
-  /** Stop sessions still open when the process runs out of work ('beforeExit'); best effort. @default true */
+  /**
+   * Stop sessions still open when the process runs out of work ('beforeExit') or receives SIGTERM
+   * or SIGINT. On a signal the stops get at most 3 s, then the signal ends the process as usual;
+   * when the application listens to the signal itself, the sessions are stopped and exiting is
+   * left to it. Best effort: `process.exit()`, SIGKILL or a crash skip it. @default true
+   */
   stopOnExit?: boolean;
 }
 

@@ -1,3 +1,5 @@
+import { closeOnTerminationSignal } from '../../internal/termination-signals.js';
+
 /** Something that can stop itself over the network. */
 export interface Stoppable {
   close(): Promise<void>;
@@ -7,9 +9,16 @@ const open = new Set<Stoppable>();
 let installed = false;
 
 /**
- * Stops sessions still open when the event loop drains ('beforeExit'). Best effort only: an
- * explicit `process.exit()`, a signal or a crash skips 'beforeExit', and Node cannot do network
- * I/O inside 'exit' — those sessions run until the service expires them (`sessionTimeoutSeconds`).
+ * Stops `session` if it is still open when the process ends:
+ *
+ * - when the event loop drains ('beforeExit');
+ * - on SIGTERM or SIGINT (see `closeOnTerminationSignal`): the stop requests are sent, for at most
+ *   3 s, before the signal ends the process; when the application listens to the signal itself,
+ *   the sessions are stopped and exiting is left to it.
+ *
+ * An explicit `process.exit()`, SIGKILL or a crash skips both, and Node cannot do network I/O
+ * inside 'exit': those sessions run until the service expires them (`sessionTimeoutSeconds`).
+ * Returns the function that unregisters the session.
  */
 export function stopOnExit(session: Stoppable): () => void {
   open.add(session);
@@ -24,7 +33,9 @@ export function stopOnExit(session: Stoppable): () => void {
       void Promise.allSettled(sessions.map((each) => each.close()));
     });
   }
+  const unregisterSignals = closeOnTerminationSignal(session);
   return () => {
     open.delete(session);
+    unregisterSignals();
   };
 }
