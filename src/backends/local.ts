@@ -5,6 +5,7 @@ import { assertBwrapWorks } from './local/bwrap-probe.js';
 import { findPython } from './local/find-python.js';
 import { defaultCacheDir } from './local/font-cache.js';
 import { type LocalSessionConfig, startLocalSession } from './local/local-session.js';
+import { chooseSandboxUser } from './local/sandbox-user.js';
 import type { SandboxBackend } from './types.js';
 
 const GIB = 1024 * 1024 * 1024;
@@ -48,6 +49,15 @@ export interface LocalBackendOptions {
    */
   maxFileBytes?: number;
   /**
+   * Processes and threads the sandboxed code may have at once (RLIMIT_NPROC, counted in the
+   * sandbox's own user namespace, threads included): a fork bomb stops there with
+   * `BlockingIOError`. Enforced under bubblewrap only; when Node runs as root the sandbox runs as
+   * the unprivileged user 65534 (`nobody`), because the kernel never limits root. Leave room for
+   * numpy's OpenBLAS, which starts a thread per CPU core.
+   * @default 256
+   */
+  maxProcesses?: number;
+  /**
    * After a timeout or abort, how long the code may take to stop after SIGINT (a second SIGINT
    * comes halfway) before the whole sandbox is killed and the run reports `crashed`.
    * @default 2000
@@ -77,6 +87,7 @@ const optionsSchema = z.strictObject({
     .default(4 * GIB),
   cpuTimeLimitSeconds: z.number().int().positive().default(3600),
   maxFileBytes: z.number().int().positive().default(GIB),
+  maxProcesses: z.number().int().min(8).max(1_000_000).default(256),
   interruptGraceMs: z.number().int().positive().max(600_000).default(2000),
   startTimeoutMs: z.number().int().positive().max(2_147_483_647).default(30_000),
   cacheDir: z.string().min(1).optional(),
@@ -111,8 +122,10 @@ export function localBackend(options: LocalBackendOptions = {}): SandboxBackend 
   let resolved: Promise<LocalSessionConfig> | undefined;
   const resolveConfig = async (): Promise<LocalSessionConfig> => {
     const python = await findPython(settings.pythonPath);
+    let sandboxUser: LocalSessionConfig['sandboxUser'];
     if (settings.isolation !== 'none') {
       await assertBwrapWorks(settings.bwrapPath, python, settings.isolation);
+      sandboxUser = await chooseSandboxUser(settings.bwrapPath, python);
     }
     return {
       isolation: settings.isolation === 'none' ? 'none' : 'bwrap',
@@ -121,6 +134,8 @@ export function localBackend(options: LocalBackendOptions = {}): SandboxBackend 
       memoryLimitBytes: settings.memoryLimitBytes,
       cpuTimeLimitSeconds: settings.cpuTimeLimitSeconds,
       maxFileBytes: settings.maxFileBytes,
+      maxProcesses: settings.maxProcesses,
+      ...(sandboxUser === undefined ? {} : { sandboxUser }),
       interruptGraceMs: settings.interruptGraceMs,
       startTimeoutMs: settings.startTimeoutMs,
       cacheDir: settings.cacheDir ?? defaultCacheDir(),

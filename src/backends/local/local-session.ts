@@ -5,6 +5,7 @@ import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { AbortError, BackendError, InvalidInputError, SessionError } from '../../errors.js';
+import { closeOnTerminationSignal } from '../../internal/termination-signals.js';
 import serverSource from '../python/local-server.py?raw';
 import type { BackendRunOptions, BackendRunResult, BackendSession, SandboxFile } from '../types.js';
 import { ControlChannel, type ServerMessage } from './control-channel.js';
@@ -14,6 +15,7 @@ import { OutputStream } from './output-stream.js';
 import { findDescendant } from './process-tree.js';
 import { removeFolder, removeFolderAtExit } from './remove-folder.js';
 import { type SandboxCommand, type SessionFolders, sandboxCommand } from './sandbox-command.js';
+import { handFoldersTo, type SandboxUser } from './sandbox-user.js';
 
 /** Everything a session needs, validated and resolved by `localBackend()`. */
 export interface LocalSessionConfig {
@@ -23,6 +25,10 @@ export interface LocalSessionConfig {
   memoryLimitBytes: number;
   cpuTimeLimitSeconds: number;
   maxFileBytes: number;
+  /** RLIMIT_NPROC of the sandboxed code; set under bubblewrap only. */
+  maxProcesses: number;
+  /** The host user bubblewrap runs as (`nobody` when Node is root); undefined: Node's own. */
+  sandboxUser?: SandboxUser;
   interruptGraceMs: number;
   startTimeoutMs: number;
   cacheDir: string;
@@ -57,6 +63,9 @@ export async function startLocalSession(
   try {
     await mkdir(folders.work, { mode: 0o700 });
     if (config.isolation === 'none') await mkdir(join(root, 'tmp'), { mode: 0o700 });
+    if (config.isolation === 'bwrap' && config.sandboxUser !== undefined) {
+      await handFoldersTo(config.sandboxUser, folders);
+    }
     const fontCache = await readFontCache(config.cacheDir, config.python.realPath);
     const command = sandboxCommand({
       isolation: config.isolation,
@@ -94,6 +103,8 @@ class LocalSession implements BackendSession {
   private readonly ended: Promise<void>;
   private markEnded!: () => void;
   private closing: Promise<void> | undefined;
+  /** Unregisters the close on SIGTERM/SIGINT, which kills the sandbox and removes its folder. */
+  private unregisterSignals: () => void = () => {};
 
   constructor(
     private readonly config: LocalSessionConfig,
@@ -110,6 +121,9 @@ class LocalSession implements BackendSession {
       // Its own process group: a Ctrl-C in the terminal is not an interrupt of the cell, and
       // close() can kill whatever the code started along with it.
       detached: true,
+      ...(config.isolation === 'bwrap' && config.sandboxUser !== undefined
+        ? { uid: config.sandboxUser.uid, gid: config.sandboxUser.gid }
+        : {}),
     });
     const [, stdout, stderr, requests, replies] = this.child.stdio as unknown as [
       null,
@@ -162,6 +176,8 @@ class LocalSession implements BackendSession {
         memoryBytes: this.config.memoryLimitBytes,
         cpuSeconds: this.config.cpuTimeLimitSeconds,
         fileBytes: this.config.maxFileBytes,
+        // Outside bubblewrap RLIMIT_NPROC would count every process of the host user.
+        ...(this.config.isolation === 'bwrap' ? { processes: this.config.maxProcesses } : {}),
       },
       fontCache,
     });
@@ -208,6 +224,7 @@ class LocalSession implements BackendSession {
       this.stderr.end();
       if (this.state !== 'starting') throw new SessionEnded(this.endReason ?? 'it ended');
       this.state = 'alive';
+      this.unregisterSignals = closeOnTerminationSignal(this);
       this.setBusy(false);
     } catch (error) {
       this.kill('The session failed to start');
@@ -288,6 +305,7 @@ class LocalSession implements BackendSession {
   close(): Promise<void> {
     this.closing ??= (async () => {
       if (this.state === 'starting' || this.state === 'alive') this.state = 'closed';
+      this.unregisterSignals();
       // Idle sessions hold no ref on the event loop; closing must, or a top-level
       // `await close()` (and `await using`) would let Node exit before cleanup ends.
       const keepAlive = setInterval(() => {}, 60_000);

@@ -113,6 +113,10 @@ def _run(request):
         exit_code = 1
         _print_exception(error)
     _flush_user_streams()
+    if os.getpid() != _server_pid:
+        # A process the user's code forked and left running (no os._exit) came back here: it must
+        # not answer the request or end the run a second time. It ends like a plain script would.
+        os._exit(exit_code)
     token = request['token'].encode('ascii')
     _write_all(_stdout_fd, token)
     _write_all(_stderr_fd, token)
@@ -216,6 +220,10 @@ def _start(init):
                              ('RLIMIT_CORE', 0, 0)):
         # The hard limits too: the user's code cannot raise them back.
         resource.setrlimit(getattr(resource, name), (soft, hard))
+    if limits.get('processes') is not None:
+        # Counted per user namespace, threads included; the kernel ignores it for host root, which
+        # is why a root host starts the sandbox as an unprivileged user.
+        resource.setrlimit(resource.RLIMIT_NPROC, (limits['processes'], limits['processes']))
 
     cache_dir = os.environ['MPLCONFIGDIR']
     os.makedirs(cache_dir, exist_ok=True)
@@ -280,4 +288,5 @@ def _serve():
 
 
 _work_dir = ''
+_server_pid = os.getpid()
 _serve()
