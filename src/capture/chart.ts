@@ -44,6 +44,12 @@ export interface LineSeries {
   points: number;
   /** True when `x`/`y` hold an evenly spaced sample that keeps the first and last points. */
   sampled: boolean;
+  /** Points left out because x or y was NaN or infinite (matplotlib leaves a gap there). */
+  nonFinite?: number;
+  /** The smallest y of all the points, when sampled (a sample can miss the extremes). */
+  yMin?: number;
+  /** The largest y of all the points, when sampled. */
+  yMax?: number;
 }
 
 /** One bar container (`bar`, `barh`, a pandas bar plot's column): a value per category. */
@@ -56,6 +62,8 @@ export interface BarSeries {
   /** Bars in the original container; more than `bars.length` when sampled. */
   count: number;
   sampled: boolean;
+  /** Bars left out because their value or position was NaN or infinite (nothing is drawn). */
+  nonFinite?: number;
 }
 
 /** A scatter collection (`scatter`): the point positions. */
@@ -66,6 +74,12 @@ export interface ScatterSeries {
   y: number[];
   points: number;
   sampled: boolean;
+  /** Points left out because x or y was NaN or infinite (matplotlib draws nothing there). */
+  nonFinite?: number;
+  /** The smallest y of all the points, when sampled. */
+  yMin?: number;
+  /** The largest y of all the points, when sampled. */
+  yMax?: number;
 }
 
 /** A pie (`pie`): each wedge's label and share of the whole (0 to 1). */

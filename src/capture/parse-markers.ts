@@ -1,6 +1,8 @@
 import { InvalidInputError } from '../errors.js';
 import type { PythonError } from '../sandbox/types.js';
 import type { CapturedFigure, FigureMediaType, FigureProblem } from '../sinks/types.js';
+import { readChart } from './read-chart.js';
+import { svgActiveContent } from './svg-safety.js';
 
 export interface FigureMarkerOptions {
   /** The nonce the code was wrapped with: only markers carrying it are read. */
@@ -45,6 +47,8 @@ const DEFAULT_MAX_FIGURE_BYTES = 10 * 1024 * 1024;
 // Room for a marker's kind and JSON header (an error's traceback can be long).
 const MAX_HEADER_CHARS = 4 * 1024 * 1024;
 const NONCE_PATTERN = /^[0-9a-f]{32}$/;
+// A chart problem is a short reason; the sandbox's exception text could be anything.
+const MAX_CHART_PROBLEM_CHARS = 300;
 const NEWLINE = '\n';
 
 const MEDIA_TYPES: Readonly<Record<string, FigureMediaType>> = {
@@ -101,6 +105,8 @@ export function checkFigureData(
   if (!hasFormat(data, figure.mediaType)) {
     return `the image data is not a ${FORMAT_NAMES[figure.mediaType]} image`;
   }
+  const active = figure.mediaType === 'image/svg+xml' ? svgActiveContent(data) : undefined;
+  if (active !== undefined) return active;
   return { ...figure, data: ownBytes(data) };
 }
 
@@ -309,7 +315,11 @@ class MarkerParser implements FigureMarkerParser {
       return undefined;
     };
     const { format, width, height, title } = header;
-    const mediaType = typeof format === 'string' ? MEDIA_TYPES[format] : undefined;
+    // Own keys only: "toString" or "__proto__" would find Object.prototype's members.
+    const mediaType =
+      typeof format === 'string' && Object.hasOwn(MEDIA_TYPES, format)
+        ? MEDIA_TYPES[format]
+        : undefined;
     if (mediaType === undefined) return fail(`unknown format ${JSON.stringify(format)}`);
     if (width !== undefined && !isPixelCount(width)) {
       return fail('"width" must be a whole number >= 0');
@@ -322,6 +332,7 @@ class MarkerParser implements FigureMarkerParser {
     if (width !== undefined) figure.width = width;
     if (height !== undefined) figure.height = height;
     if (title !== undefined && title !== '') figure.title = title;
+    addChart(figure, header);
     return figure;
   }
 
@@ -363,6 +374,18 @@ class MarkerParser implements FigureMarkerParser {
     const problem: FigureProblem = { stage: 'parse', reason };
     if (index !== undefined) problem.index = index;
     this.problems.push(problem);
+  }
+}
+
+// An invalid chart never costs the figure: it is dropped and the figure says why.
+function addChart(figure: FileFigure, header: Record<string, unknown>): void {
+  const { chart, chartProblem } = header;
+  if (chart !== undefined) {
+    const read = readChart(chart);
+    if (typeof read === 'string') figure.chartProblem = `chart data refused: ${read}`;
+    else figure.chart = read;
+  } else if (typeof chartProblem === 'string' && chartProblem !== '') {
+    figure.chartProblem = chartProblem.slice(0, MAX_CHART_PROBLEM_CHARS);
   }
 }
 

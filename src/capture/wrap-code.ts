@@ -2,7 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
 import { ConfigError, InvalidInputError } from '../errors.js';
 import type { CaptureOptions } from '../sandbox/types.js';
-import prelude from './python/prelude.py?raw';
+import chartSource from './python/chart.py?raw';
+import preludeSource from './python/prelude.py?raw';
 
 /** What `wrapPythonCode` needs: the execution's nonce and how figures are captured. */
 export type WrapCodeOptions = { nonce: string } & CaptureOptions;
@@ -15,11 +16,16 @@ export const DEFAULT_CAPTURE: Readonly<Required<CaptureOptions>> = Object.freeze
   maxFigures: 20,
   maxFigureBytes: 10 * 1024 * 1024,
   transport: 'stdout',
+  chartData: true,
 });
 
 const NONCE_PATTERN = /^[0-9a-f]{32}$/;
 const FORMATS: ReadonlySet<string> = new Set(['png', 'svg', 'jpeg']);
 const TRANSPORTS: ReadonlySet<string> = new Set(['stdout', 'files']);
+
+// chart.py is a section of the prelude module kept in its own file: prelude.py calls its
+// _add_chart() when a figure is captured.
+const prelude = `${preludeSource}\n\n${chartSource}`;
 
 // Keyed by content so that a process running an older prelude installs this one instead.
 const PRELUDE_MODULE = `_sandplot_prelude_${createHash('sha256').update(prelude).digest('hex').slice(0, 16)}`;
@@ -69,7 +75,8 @@ export function wrapPythonCode(code: string, options: WrapCodeOptions): string {
   return (
     `${INSTALLED_PRELUDE}.run('${source}', '${options.nonce}', '${capture.format}', ` +
     `${capture.dpi}, ${capture.maxFigures}, ${capture.maxFigureBytes}, ` +
-    `${capture.enabled ? 'True' : 'False'}, '${capture.transport}')\n`
+    `${capture.enabled ? 'True' : 'False'}, '${capture.transport}', ` +
+    `${capture.chartData ? 'True' : 'False'})\n`
   );
 }
 
@@ -81,6 +88,7 @@ function resolveCapture(options: CaptureOptions): Required<CaptureOptions> {
   const maxFigures = options.maxFigures ?? DEFAULT_CAPTURE.maxFigures;
   const maxFigureBytes = options.maxFigureBytes ?? DEFAULT_CAPTURE.maxFigureBytes;
   const transport = options.transport ?? DEFAULT_CAPTURE.transport;
+  const chartData = options.chartData ?? DEFAULT_CAPTURE.chartData;
   if (typeof enabled !== 'boolean') {
     throw new ConfigError(`capture.enabled must be true or false, got ${String(enabled)}`);
   }
@@ -103,5 +111,8 @@ function resolveCapture(options: CaptureOptions): Required<CaptureOptions> {
       `capture.transport must be 'stdout' or 'files', got ${String(transport)}`,
     );
   }
-  return { enabled, format, dpi, maxFigures, maxFigureBytes, transport };
+  if (typeof chartData !== 'boolean') {
+    throw new ConfigError(`capture.chartData must be true or false, got ${String(chartData)}`);
+  }
+  return { enabled, format, dpi, maxFigures, maxFigureBytes, transport, chartData };
 }

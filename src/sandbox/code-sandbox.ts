@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import type { BackendRunResult, BackendSession, SandboxFile } from '../backends/types.js';
+import { admitFigures, type FigureAdmission } from '../capture/admit-figures.js';
 import { figureFilePath, figureFilesFolder } from '../capture/figure-files.js';
 import {
   checkFigureData,
@@ -49,6 +50,7 @@ const captureSchema = z
     maxFigures: z.number().int().nonnegative().max(1000).optional(),
     maxFigureBytes: positiveInteger.optional(),
     transport: z.enum(['stdout', 'files']).optional(),
+    chartData: z.boolean().optional(),
   })
   .strict();
 
@@ -354,16 +356,22 @@ export class CodeSandbox implements AsyncDisposable {
 
     const error = this.#describeError(run, parser.error, timeoutMs);
     const problems: FigureProblem[] = [...parser.problems];
-    const captured: CapturedFigure[] = [...parser.figures];
+    const admission: FigureAdmission = {
+      maxFigures: this.#capture.maxFigures,
+      admitted: new Set(),
+    };
+    const captured: CapturedFigure[] = admitFigures(parser.figures, admission, problems);
+    const fileFigures = admitFigures(parser.fileFigures, admission, problems);
     if (parser.fileFigures.length > 0) {
-      const fetched = await this.#fetchFigureFiles(session, nonce, parser.fileFigures, {
+      const fetched = await this.#fetchFigureFiles(session, nonce, fileFigures, {
         abortSignal: options.abortSignal,
         problems,
       });
       captured.push(...fetched);
       captured.sort((first, second) => first.index - second.index);
     }
-    for (const figure of run.figures ?? []) captured.push({ ...figure, index: captured.length });
+    let nextIndex = Math.max(-1, ...admission.admitted) + 1;
+    for (const figure of run.figures ?? []) captured.push({ ...figure, index: nextIndex++ });
     const figures = await this.#store(captured, {
       executionId,
       sessionId: session.id,

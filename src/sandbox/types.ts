@@ -16,12 +16,20 @@ export interface CaptureOptions {
   /**
    * How figures leave the sandbox. `'stdout'`: base64 in a marker line on stdout, which works
    * with any backend. `'files'`: saved into `.sandplot/figures/{nonce}/` in the sandbox's working
-   * directory, announced by a marker of about a hundred bytes, then fetched with the session's
-   * `readFile` and removed, so stdout stays small (worth it on AgentCore, where stdout also
-   * travels in the model-facing result). Needs a backend session with `readFile`.
+   * directory, announced by a marker of about a hundred bytes (plus the figure's chart data, see
+   * `chartData`), then fetched with the session's `readFile` and removed, so stdout stays small
+   * (worth it on AgentCore, where stdout also travels in the model-facing result). Needs a
+   * backend session with `readFile`.
    * @default 'stdout'
    */
   transport?: 'stdout' | 'files';
+  /**
+   * Read each figure's chart data in the sandbox (titles, labels, scales and the plotted series,
+   * bounded in size) into `chart`, which the execute_python tool summarises for the model. See
+   * docs/figure-capture.md, "Chart data".
+   * @default true
+   */
+  chartData?: boolean;
 }
 
 export interface CodeSandboxOptions {

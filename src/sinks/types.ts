@@ -1,3 +1,5 @@
+import type { FigureChart } from '../capture/chart.js';
+
 /** Media types a captured figure can have. */
 export type FigureMediaType = 'image/png' | 'image/svg+xml' | 'image/jpeg';
 
@@ -13,6 +15,13 @@ export interface CapturedFigure {
   height?: number;
   /** The figure's suptitle or first axes title, when it has one. */
   title?: string;
+  /** What the figure shows, read from its artists (`capture.chartData`). */
+  chart?: FigureChart;
+  /**
+   * Why the figure has no `chart` although chart data was on: reading it failed in the sandbox,
+   * it was too large, or the host refused it as malformed. The figure itself is unaffected.
+   */
+  chartProblem?: string;
 }
 
 /** A figure after a sink stored it. */

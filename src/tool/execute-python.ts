@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { emitWarning } from 'node:process';
 import { z } from 'zod';
+import { summarizeChart } from '../capture/chart-summary.js';
 import { errorMessage, SandplotError, type SandplotErrorCode } from '../errors.js';
 import { withoutUndefined } from '../internal/without-undefined.js';
 import { withExecutionSpan } from '../observability/execution-span.js';
@@ -22,7 +23,7 @@ import {
   MISSING_CONVERSATION_ID_TEXT,
   missingConversationIdError,
 } from './pool-target.js';
-import { formatBytes, scrubBase64, splitBudget, truncateMiddle } from './text.js';
+import { clipLine, formatBytes, scrubBase64, splitBudget, truncateMiddle } from './text.js';
 
 /** What the model sends to execute_python. */
 export interface ExecutePythonInput {
@@ -119,6 +120,11 @@ export interface ExecutePythonToolOptions<TContext = unknown> {
   maxImages?: number;
   /** Put each figure's http(s) URL in the text. data: and file: URLs never are. @default true */
   includeFigureUrls?: boolean;
+  /**
+   * Characters of chart summary per figure (what it plots, from `figure.chart`), so a model
+   * without vision can check its figures; 0 leaves the summaries out. @default 1500
+   */
+  maxChartSummaryChars?: number;
   /** Time each call may take; overrides the sandbox's `timeoutMs`. */
   timeoutMs?: number;
   /**
@@ -200,6 +206,13 @@ const DEFAULT_MAX_OUTPUT_CHARS = 20_000;
 const DEFAULT_MAX_TRACEBACK_CHARS = 4_000;
 const DEFAULT_MAX_IMAGE_BYTES = 3_750_000;
 const DEFAULT_MAX_IMAGES = 10;
+const DEFAULT_MAX_CHART_SUMMARY_CHARS = 1_500;
+// Fields the sandboxed code controls that have no budget of their own: bounded so that they
+// cannot carry more text to the model than the stdout budget lets the code print.
+const MAX_TITLE_CHARS = 200;
+const MAX_ERROR_NAME_CHARS = 200;
+const MAX_PROBLEM_CHARS = 500;
+const MAX_PROBLEMS_LISTED = 20;
 const FETCH_TIMEOUT_MS = 30_000;
 
 /** The description the model reads by default. */
@@ -226,6 +239,7 @@ const optionsSchema = z
     maxImageBytes: z.number().int().positive().optional(),
     maxImages: z.number().int().nonnegative().optional(),
     includeFigureUrls: z.boolean().optional(),
+    maxChartSummaryChars: z.number().int().nonnegative().optional(),
     timeoutMs: z.number().int().positive().optional(),
     onSandboxError: z.enum(['result', 'throw']).optional(),
     conversationId: z
@@ -287,6 +301,7 @@ export function createExecutePythonTool<TContext = unknown>(
     maxImageBytes: options.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES,
     maxImages: options.maxImages ?? DEFAULT_MAX_IMAGES,
     includeFigureUrls: options.includeFigureUrls ?? true,
+    maxChartSummaryChars: options.maxChartSummaryChars ?? DEFAULT_MAX_CHART_SUMMARY_CHARS,
     timeoutMs: options.timeoutMs,
     onSandboxError: options.onSandboxError ?? 'result',
   };
@@ -471,6 +486,7 @@ interface OutputSettings {
   maxImageBytes: number;
   maxImages: number;
   includeFigureUrls: boolean;
+  maxChartSummaryChars: number;
 }
 
 /**
@@ -490,6 +506,7 @@ export async function buildToolOutput(
     maxImageBytes: settings.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES,
     maxImages: settings.maxImages ?? DEFAULT_MAX_IMAGES,
     includeFigureUrls: settings.includeFigureUrls ?? true,
+    maxChartSummaryChars: settings.maxChartSummaryChars ?? DEFAULT_MAX_CHART_SUMMARY_CHARS,
   };
   const sections: string[] = [];
   if (result.sessionRestarted) {
@@ -516,7 +533,10 @@ export async function buildToolOutput(
 
   if (result.error) {
     const { name, value, traceback } = result.error;
-    let block = `Error: ${name}: ${scrubBase64(value)}`;
+    const message = truncateMiddle(scrubBase64(value), config.maxTracebackChars, {
+      label: 'the error message',
+    });
+    let block = `Error: ${clipLine(name, MAX_ERROR_NAME_CHARS)}: ${message}`;
     const trimmed = scrubBase64(traceback.trimEnd());
     if (trimmed.length > 0) {
       block += `\n${truncateMiddle(trimmed, config.maxTracebackChars, { label: 'the traceback', headShare: 0.2 })}`;
@@ -546,14 +566,14 @@ export async function buildToolOutput(
   if (figures.length > 0) {
     const lines = figures.map((figure) => {
       const parts = [figure.label];
-      if (figure.title) parts.push(JSON.stringify(oneLine(figure.title)));
+      if (figure.title) parts.push(JSON.stringify(clipLine(figure.title, MAX_TITLE_CHARS)));
       if (figure.width && figure.height) parts.push(`${figure.width}×${figure.height} px`);
       if (config.imagesForModel !== 'never') {
         const reason = notAttached.get(figure.ref);
         parts.push(reason ? `not attached as an image: ${reason}` : 'attached as an image');
       }
       if (config.includeFigureUrls && isShareableUrl(figure.url)) parts.push(figure.url);
-      return `- ${parts.join(', ')}`;
+      return `- ${parts.join(', ')}${chartLines(figure, config.maxChartSummaryChars)}`;
     });
     sections.push(
       `Figures (captured automatically; refer to them as "figure N"):\n${lines.join('\n')}`,
@@ -562,9 +582,12 @@ export async function buildToolOutput(
 
   if (result.problems.length > 0) {
     const byIndex = new Map(figures.map((figure) => [figure.index, figure]));
-    sections.push(
-      `Figures not delivered:\n${result.problems.map((problem) => `- ${describeProblem(problem, byIndex)}`).join('\n')}`,
-    );
+    const listed = result.problems
+      .slice(0, MAX_PROBLEMS_LISTED)
+      .map((problem) => `- ${describeProblem(problem, byIndex)}`);
+    const unlisted = result.problems.length - listed.length;
+    if (unlisted > 0) listed.push(`- … and ${unlisted} more (see result.problems)`);
+    sections.push(`Figures not delivered:\n${listed.join('\n')}`);
   }
 
   if (sections.length === 0 || (stdout.length === 0 && stderr.length === 0 && !result.isError)) {
@@ -584,13 +607,27 @@ export async function buildToolOutput(
   };
 }
 
+// The figure's chart summary as indented lines under its figure line ('' when there is none).
+function chartLines(figure: LedgerFigure, maxChars: number): string {
+  if (maxChars === 0) return '';
+  let summary: string;
+  if (figure.chart) summary = `what it plots:\n${summarizeChart(figure.chart, { maxChars })}`;
+  else if (figure.chartProblem) {
+    summary = `what it plots: unknown (${clipLine(figure.chartProblem, 300)})`;
+  } else return '';
+  return `\n${scrubBase64(summary)
+    .split('\n')
+    .map((line) => `  ${line}`)
+    .join('\n')}`;
+}
+
 function describeProblem(problem: FigureProblem, figures: Map<number, LedgerFigure>): string {
   const which =
     problem.index === undefined
       ? 'a figure'
       : (figures.get(problem.index)?.label ?? `figure #${problem.index + 1} of this call`);
   const where = problem.sink ? ` (sink ${problem.sink})` : '';
-  return `${which}: ${problem.stage} failed${where}: ${oneLine(scrubBase64(problem.reason))}`;
+  return `${which}: ${problem.stage} failed${where}: ${clipLine(scrubBase64(problem.reason), MAX_PROBLEM_CHARS)}`;
 }
 
 async function imageFor(
@@ -651,8 +688,4 @@ async function download(
     throw new Error(`${formatBytes(length)}, over the image budget`);
   }
   return new Uint8Array(await response.arrayBuffer());
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
 }

@@ -1,4 +1,5 @@
 import type { StoredFigure } from '../sinks/types.js';
+import { clipLine } from './text.js';
 
 /** A figure the execute_python tool delivered, with the reference the model saw. */
 export interface LedgerFigure extends Omit<StoredFigure, 'data'> {
@@ -131,7 +132,7 @@ export function renderFigureLinks(
     if (/^data:/i.test(url) && !options.includeDataUrls) continue;
     if (/^file:/i.test(url) && options.includeFileUrls === false) continue;
     const label = 'label' in figure ? figure.label : `figure ${figure.index + 1}`;
-    const title = figure.title ? `: ${oneLine(figure.title)}` : '';
+    const title = figure.title ? `: ${clipLine(figure.title, 200)}` : '';
     if (format === 'markdown') {
       const alt = `${label}${title}`.replace(/[[\]\\]/g, '\\$&');
       lines.push(`![${alt}](${url.replace(/[()\s]/g, encodeURIComponent)})`);
@@ -140,8 +141,4 @@ export function renderFigureLinks(
     }
   }
   return lines.join('\n');
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
 }

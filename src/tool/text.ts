@@ -32,6 +32,18 @@ export function truncateMiddle(
   return `${head}${head.endsWith('\n') || head.length === 0 ? '' : '\n'}${marker}\n${tail}`;
 }
 
+/**
+ * One line of at most `maxChars` characters: whitespace runs become one space, and a longer text
+ * ends in `…`. For short fields the sandboxed code controls (figure titles, error names).
+ */
+export function clipLine(text: string, maxChars: number): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  if (line.length <= maxChars) return line;
+  let end = maxChars - 1;
+  if (isHighSurrogate(line.charCodeAt(end - 1))) end -= 1;
+  return `${line.slice(0, end)}…`;
+}
+
 function isHighSurrogate(code: number): boolean {
   return code >= 0xd800 && code <= 0xdbff;
 }

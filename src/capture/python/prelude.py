@@ -27,10 +27,11 @@ _EXTENSIONS = {'png': 'png', 'svg': 'svg', 'jpeg': 'jpg'}
 _state = {'cells': 0, 'active': None, 'base': None}
 
 
-def run(code, nonce, format, dpi, max_figures, max_figure_bytes, capture, transport='stdout'):
+def run(code, nonce, format, dpi, max_figures, max_figure_bytes, capture, transport='stdout', chart=True):
     """Runs base64 UTF-8 `code` in the caller's globals; reports figures and the exception."""
     namespace = sys._getframe(1).f_globals
     execution = _Execution(sys.stdout, nonce, format, dpi, max_figures, max_figure_bytes, transport)
+    execution.chart = chart
     stderr = sys.stderr
     _state['cells'] += 1
     filename = '<cell-%d>' % _state['cells']
@@ -55,7 +56,7 @@ def run(code, nonce, format, dpi, max_figures, max_figure_bytes, capture, transp
 
 class _Execution:
     __slots__ = ('stdout', 'nonce', 'format', 'dpi', 'max_figures', 'max_figure_bytes', 'transport',
-                 'next_index')
+                 'next_index', 'chart', 'pid')
 
     def __init__(self, stdout, nonce, format, dpi, max_figures, max_figure_bytes, transport):
         self.stdout = stdout
@@ -66,10 +67,16 @@ class _Execution:
         self.max_figure_bytes = max_figure_bytes
         self.transport = transport
         self.next_index = 0
+        self.chart = True
+        self.pid = os.getpid()
 
     def emit(self, kind, header, data=b''):
         import json
 
+        if os.getpid() != self.pid:
+            # A process the user's code forked: its markers would repeat the parent's figures, or
+            # arrive after the execution ended and show up in the next one's output.
+            return
         text = json.dumps(header, separators=(',', ':'), ensure_ascii=False)
         line = ''.join((
             _MARKER_PREFIX, self.nonce, ':', kind, ':',
@@ -123,6 +130,9 @@ class _Execution:
         title = _title(figure)
         if title:
             header['title'] = title
+        if self.chart:
+            # _add_chart is in chart.py, which wrap-code.ts appends to this module's source.
+            _add_chart(header, figure)
         if self.transport == 'files':
             self.save_figure_file(index, data)
             self.emit('figure-file', header)

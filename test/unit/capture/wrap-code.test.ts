@@ -177,6 +177,7 @@ describe('wrapPythonCode options', () => {
       maxFigures: 20,
       maxFigureBytes: 10 * 1024 * 1024,
       transport: 'stdout',
+      chartData: true,
     });
   });
 
@@ -567,7 +568,8 @@ describe("wrapPythonCode with transport 'files'", () => {
   ].join('\n');
 
   it('saves each figure under .sandplot/figures/{nonce} of the working directory and prints only a small marker', async () => {
-    const result = await runOnce(NOISY_FIGURES, { transport: 'files' }, [], cwd);
+    // Without chart data, which travels in the marker's header (tested in chart-data.test.ts).
+    const result = await runOnce(NOISY_FIGURES, { transport: 'files', chartData: false }, [], cwd);
     expect(result.error).toBeUndefined();
     expect(result.problems).toEqual([]);
     expect(result.stdout).toBe('done\n');
