@@ -1,14 +1,24 @@
 #!/usr/bin/env node
 // Makes a fresh checkout ready for `npm run demo`, `npm test` and `npm run bench`: Node
-// dependencies, Debian's Python packages and bubblewrap, and an up-to-date build. Idempotent and
-// quick when everything is in place. Plain Node on purpose: it runs before any dependency exists.
+// dependencies, Debian's Python packages and bubblewrap, and an up-to-date build. With
+// `--browser` (npm test, npm run docs:images) also Debian's chromium, which the browser tests
+// drive headless; the demo does not need it. Idempotent and quick when everything is in place.
+// Plain Node on purpose: it runs before any dependency exists.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const debianPackages = ['python3-matplotlib', 'python3-numpy', 'python3-pandas', 'bubblewrap'];
+const withBrowser = process.argv.includes('--browser');
+const chromiumPath = '/usr/bin/chromium';
+const debianPackages = [
+  'python3-matplotlib',
+  'python3-numpy',
+  'python3-pandas',
+  'bubblewrap',
+  ...(withBrowser ? ['chromium'] : []),
+];
 
 function log(message) {
   process.stderr.write(`setup: ${message}\n`);
@@ -52,10 +62,20 @@ function bwrapReady() {
   return spawnSync('bwrap', ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
+function chromiumReady() {
+  try {
+    accessSync(chromiumPath, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function systemPackages() {
   const missing = [];
   if (!pythonReady()) missing.push('python3-matplotlib', 'python3-numpy', 'python3-pandas');
   if (!bwrapReady()) missing.push('bubblewrap');
+  if (withBrowser && !chromiumReady()) missing.push('chromium');
   if (missing.length === 0) return;
   const hasApt = spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
   const isRoot = process.getuid?.() === 0;
@@ -71,6 +91,10 @@ function systemPackages() {
   run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...debianPackages], { env });
   if (!pythonReady() || !bwrapReady()) {
     log('apt-get finished but the Python packages or bubblewrap still do not work.');
+    process.exit(1);
+  }
+  if (withBrowser && !chromiumReady()) {
+    log(`apt-get finished but ${chromiumPath} is still missing.`);
     process.exit(1);
   }
 }

@@ -7,6 +7,18 @@ export type {
   SandboxBackend,
   SandboxFile,
 } from './backends/types.js';
+export type {
+  BarSeries,
+  ChartAxes,
+  ChartSeries,
+  ChartValue,
+  FigureChart,
+  LineSeries,
+  PieSeries,
+  ScatterSeries,
+} from './capture/chart.js';
+export type { ChartSummaryOptions } from './capture/chart-summary.js';
+export { summarizeChart } from './capture/chart-summary.js';
 export { createFigureMarkerParser, parseFigureMarkers } from './capture/parse-markers.js';
 export type { WrapCodeOptions } from './capture/wrap-code.js';
 export { createNonce, wrapPythonCode } from './capture/wrap-code.js';
@@ -29,6 +41,8 @@ export {
   EXECUTION_SPAN_ATTRIBUTES,
   withExecutionSpan,
 } from './observability/execution-span.js';
+export type { HtmlReportOptions } from './report/html-report.js';
+export { renderHtmlReport } from './report/html-report.js';
 export { CodeSandbox } from './sandbox/code-sandbox.js';
 export type {
   PoolExecuteOptions,

@@ -9,7 +9,7 @@ const usage = `sandplot ${version}: a sandboxed Python with figure capture, for 
 
 Usage:
   sandplot run <file.py | -> [options]   run Python, store its figures
-  sandplot demo [--out DIR]              the sales analysis demo
+  sandplot demo [--out DIR] [--html FILE]  the sales analysis demo
   sandplot emulator [--port N]           a local AgentCore Code Interpreter emulator
   sandplot mcp [options]                 serve execute_python over MCP (stdio)
   sandplot --version | --help

@@ -6,6 +6,13 @@ import { CodeSandbox } from '../sandbox/code-sandbox.js';
 import type { ExecutionResult } from '../sandbox/types.js';
 import { backendArgumentOptions, backendFromOptions, backendUsage } from './backend-option.js';
 import { figureLine } from './figure-line.js';
+import {
+  checkReportPath,
+  htmlArgumentOptions,
+  htmlUsage,
+  reportLine,
+  writeReport,
+} from './html-option.js';
 import { sinkArgumentOptions, sinkFromOptions, sinkUsage } from './sink-option.js';
 import { startSpinner, streamAround } from './spinner.js';
 
@@ -19,6 +26,7 @@ ${sinkUsage}
   --timeout SECONDS          interrupt the code after this long (default: 120)
 ${backendUsage}
   --json                     print the whole ExecutionResult as JSON
+${htmlUsage}
   -h, --help                 show this help
 
 Exit code: 0 when the code ran, 1 when the Python raised or timed out, 2 for usage errors.`;
@@ -34,6 +42,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       timeout: { type: 'string' },
       ...backendArgumentOptions,
       json: { type: 'boolean', default: false },
+      ...htmlArgumentOptions,
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -62,6 +71,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     }
     timeoutMs = Math.round(seconds * 1000);
   }
+  const reportPath = values.html === undefined ? undefined : await checkReportPath(values.html);
   const code = source === '-' ? await text(process.stdin) : await readFile(source, 'utf8');
 
   await using sandbox = new CodeSandbox({
@@ -81,6 +91,16 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify(result, jsonReplacer, 2)}\n`);
   } else {
     printSummary(result);
+  }
+  if (reportPath !== undefined) {
+    const bytes = await writeReport(reportPath, result, {
+      code,
+      title: `sandplot run ${source === '-' ? '(standard input)' : source}`,
+      // The URLs come from the sink this command just configured: fetching them makes the
+      // report self-contained for S3 too.
+      remoteFigures: 'inline',
+    });
+    if (!values.json) process.stdout.write(`${reportLine(reportPath, bytes)}\n`);
   }
   return result.isError ? 1 : 0;
 }
