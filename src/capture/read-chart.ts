@@ -32,28 +32,28 @@ const text = z
 const value = z.union([finite, text]);
 const points = <T extends z.ZodType>(item: T) => z.array(item).max(CHART_LIMITS.maxPoints);
 
-const lineSeries = z.object({
-  kind: z.literal('line'),
-  label: text.optional(),
-  x: points(value),
+/** What a line and a scatter have besides their kind, label and x. */
+const pointFields = {
   y: points(finite),
   points: count,
   sampled: z.boolean(),
   nonFinite: count.optional(),
   yMin: finite.optional(),
   yMax: finite.optional(),
+};
+
+const lineSeries = z.object({
+  kind: z.literal('line'),
+  label: text.optional(),
+  x: points(value),
+  ...pointFields,
 });
 
 const scatterSeries = z.object({
   kind: z.literal('scatter'),
   label: text.optional(),
   x: points(finite),
-  y: points(finite),
-  points: count,
-  sampled: z.boolean(),
-  nonFinite: count.optional(),
-  yMin: finite.optional(),
-  yMax: finite.optional(),
+  ...pointFields,
 });
 
 const barSeries = z.object({

@@ -33,6 +33,45 @@ function isResult(outcome: ExecutionResult | SandplotError): outcome is Executio
   return !SandplotError.isInstance(outcome);
 }
 
+/** Lost figures of a call that made one: its undelivered figure, or the figure when it threw. */
+function lostFigure(outcome: ExecutionResult | SandplotError): number {
+  return isResult(outcome) ? undeliveredFigures(outcome, 1) : 1;
+}
+
+/** "BACKEND_FAILED retryable": an error's code, and whether it may be retried. */
+function errorKind(error: SandplotError): string {
+  return `${error.code}${error.isRetryable ? ' retryable' : ''}`;
+}
+
+/**
+ * `tries` calls on one sandbox, each after `inject(round)` armed a fault the backend retries:
+ * a call survives when it stored its figure without an error; a figure is lost when a result
+ * does not account for it, or a session outlives the sandbox.
+ */
+async function retriedRounds(
+  emulator: AgentCoreEmulator,
+  tries: number,
+  label: string,
+  inject: (round: number) => void,
+): Promise<{ survived: number; lost: number }> {
+  let survived = 0;
+  let lost = 0;
+  {
+    await using sandbox = new CodeSandbox({ backend: emulatorBackend(emulator) });
+    for (let round = 0; round < tries; round++) {
+      inject(round);
+      const outcome = await attempt(sandbox, plotCode(`${label}-${round}`));
+      if (isResult(outcome)) {
+        lost += undeliveredFigures(outcome, 1);
+        if (!outcome.isError && storedFigures(outcome, 1) === 1) survived++;
+      }
+    }
+  }
+  emulator.faults.reset();
+  lost += leakedSessions(emulator);
+  return { survived, lost };
+}
+
 describe('faults: AgentCore', () => {
   let emulator: AgentCoreEmulator;
   beforeAll(async () => {
@@ -44,24 +83,12 @@ describe('faults: AgentCore', () => {
 
   it('throttling bursts (429) within maxRetries are retried', async () => {
     const tries = 15;
-    let survived = 0;
-    let lost = 0;
     let retriesSeen = 0;
-    {
-      await using sandbox = new CodeSandbox({ backend: emulatorBackend(emulator) });
-      for (let round = 0; round < tries; round++) {
-        const burst = 1 + (round % 3);
-        retriesSeen += burst;
-        emulator.faults.throttle(burst);
-        const outcome = await attempt(sandbox, plotCode(`throttled-${round}`));
-        if (isResult(outcome)) {
-          lost += undeliveredFigures(outcome, 1);
-          if (!outcome.isError && storedFigures(outcome, 1) === 1) survived++;
-        }
-      }
-    }
-    emulator.faults.reset();
-    lost += leakedSessions(emulator);
+    const { survived, lost } = await retriedRounds(emulator, tries, 'throttled', (round) => {
+      const burst = 1 + (round % 3);
+      retriesSeen += burst;
+      emulator.faults.throttle(burst);
+    });
     recordCase({
       group: 'fault',
       name: 'AgentCore throttling bursts of 1-3 (HTTP 429) per call',
@@ -89,9 +116,8 @@ describe('faults: AgentCore', () => {
         const next = await attempt(sandbox, plotCode(`after-${round}`));
         const clear =
           !isResult(failed) && failed.code === 'BACKEND_FAILED' && failed.isRetryable === true;
-        if (!isResult(failed)) codes.add(`${failed.code}${failed.isRetryable ? ' retryable' : ''}`);
-        if (isResult(next)) lost += undeliveredFigures(next, 1);
-        else lost += 1;
+        if (!isResult(failed)) codes.add(errorKind(failed));
+        lost += lostFigure(next);
         if (clear && isResult(next) && storedFigures(next, 1) === 1) survived++;
       }
     }
@@ -158,22 +184,10 @@ describe('faults: AgentCore', () => {
 
   it('server errors (HTTP 500 and an internalServerException first frame) are retried', async () => {
     const tries = 12;
-    let survived = 0;
-    let lost = 0;
-    {
-      await using sandbox = new CodeSandbox({ backend: emulatorBackend(emulator) });
-      for (let round = 0; round < tries; round++) {
-        if (round % 2 === 0) emulator.faults.serverError(1 + (round % 3));
-        else emulator.faults.streamException('internalServerException');
-        const outcome = await attempt(sandbox, plotCode(`server-${round}`));
-        if (isResult(outcome)) {
-          lost += undeliveredFigures(outcome, 1);
-          if (!outcome.isError && storedFigures(outcome, 1) === 1) survived++;
-        }
-      }
-    }
-    emulator.faults.reset();
-    lost += leakedSessions(emulator);
+    const { survived, lost } = await retriedRounds(emulator, tries, 'server', (round) => {
+      if (round % 2 === 0) emulator.faults.serverError(1 + (round % 3));
+      else emulator.faults.streamException('internalServerException');
+    });
     recordCase({
       group: 'fault',
       name: 'AgentCore server errors: HTTP 500 or an exception as the first stream frame',
@@ -239,9 +253,8 @@ describe('faults: AgentCore', () => {
         emulator.faults.cutStream(1);
         const cut = await attempt(sandbox, plotCode(`cut-${round}`));
         const next = await attempt(sandbox, plotCode(`after-cut-${round}`));
-        if (!isResult(cut)) seen.add(`${cut.code}${cut.isRetryable ? ' retryable' : ''}`);
-        if (isResult(next)) lost += undeliveredFigures(next, 1);
-        else lost += 1;
+        if (!isResult(cut)) seen.add(errorKind(cut));
+        lost += lostFigure(next);
         if (
           !isResult(cut) &&
           cut.code === 'BACKEND_FAILED' &&
@@ -281,8 +294,7 @@ describe('faults: AgentCore', () => {
         const late = await attempt(sandbox, plotCode(`late-${round}`), { timeoutMs });
         longestMs = Math.max(longestMs, performance.now() - began);
         const next = await attempt(sandbox, plotCode(`after-late-${round}`));
-        if (isResult(next)) lost += undeliveredFigures(next, 1);
-        else lost += 1;
+        lost += lostFigure(next);
         if (
           isResult(late) &&
           late.isError &&
@@ -331,10 +343,7 @@ describe('faults: AgentCore', () => {
             `${plotCode(label)}\nplt.show()\nimport sys\nsys.stdout.flush()\n${crash}`,
           );
           const next = await attempt(sandbox, plotCode(`after-${label}`));
-          if (isResult(crashed)) lost += undeliveredFigures(crashed, 1);
-          else lost += 1;
-          if (isResult(next)) lost += undeliveredFigures(next, 1);
-          else lost += 1;
+          lost += lostFigure(crashed) + lostFigure(next);
           if (
             isResult(crashed) &&
             crashed.isError &&

@@ -2,28 +2,10 @@ import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { localBackend } from '../../src/backends/local.js';
 import { CodeSandbox } from '../../src/sandbox/code-sandbox.js';
+import { attempts, outcomes } from '../support/python-attempts.js';
 import { recordCase } from './support/case-ledger.js';
 
 // Hostile code trying to leave the sandbox: the network, the host's files, another session.
-
-/** Python that prints `name ok` or `name ExceptionName` for each attempt. */
-function attempts(lines: Record<string, string>): string {
-  return Object.entries(lines)
-    .map(
-      ([name, statement]) =>
-        `try:\n    ${statement}\n    print(${JSON.stringify(name)}, "ok")\nexcept Exception as error:\n    print(${JSON.stringify(name)}, type(error).__name__)`,
-    )
-    .join('\n');
-}
-
-function outcomes(stdout: string): Record<string, string> {
-  return Object.fromEntries(
-    stdout
-      .trim()
-      .split('\n')
-      .map((line) => line.split(' ') as [string, string]),
-  );
-}
 
 let sandbox: CodeSandbox;
 let other: CodeSandbox;

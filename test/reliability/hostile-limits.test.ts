@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { localBackend } from '../../src/backends/local.js';
 import { CodeSandbox } from '../../src/sandbox/code-sandbox.js';
+import { forkUntilRefused } from '../support/python-attempts.js';
 import { recordCase } from './support/case-ledger.js';
 
 // Hostile resource use: fork bombs, subprocess spam, memory bombs. The limits must hold, the host
@@ -42,7 +43,12 @@ async function settle(timeoutMs = 20_000): Promise<number> {
 let sandbox: CodeSandbox;
 
 beforeAll(async () => {
-  sandbox = new CodeSandbox({ backend: localBackend({ maxProcesses: 64 }), timeoutMs: 30_000 });
+  // 1 GiB instead of the default 4 GiB: the growing-list bomb writes every byte it allocates,
+  // and 4 GB of page faults can outlast timeoutMs on a loaded 2-core machine.
+  sandbox = new CodeSandbox({
+    backend: localBackend({ maxProcesses: 64, memoryLimitBytes: 2 ** 30 }),
+    timeoutMs: 30_000,
+  });
   await sandbox.executePython('kept = 42');
 });
 
@@ -52,22 +58,7 @@ afterAll(async () => {
 
 describe('hostile: processes and memory', () => {
   test('a guarded fork bomb stops at maxProcesses, then an unbounded one does too', async () => {
-    const guarded = await sandbox.executePython(`import os, time
-children, failure = [], None
-for attempt in range(200):
-    try:
-        pid = os.fork()
-    except OSError as error:
-        failure = type(error).__name__
-        break
-    if pid == 0:
-        time.sleep(5)
-        os._exit(0)
-    children.append(pid)
-print(len(children), failure)
-for pid in children:
-    os.kill(pid, 9)
-    os.waitpid(pid, 0)`);
+    const guarded = await sandbox.executePython(forkUntilRefused(200, 'len(children), failure'));
     const [forked, failure] = guarded.stdout.trim().split(' ');
     // The unbounded bomb in its own sandbox: it never ends by itself (every freed slot is
     // taken again), so only close() stops it. Its command line marks its processes on the host.
@@ -146,7 +137,7 @@ for process in started:
         (huge.error?.name === 'MemoryError' ? 1 : 0) +
         (growing.error?.name === 'MemoryError' ? 1 : 0),
       lost: after.stdout === '42\n' ? 0 : 1,
-      outcome: `RLIMIT_AS (4 GiB) held: both raised MemoryError in the cell, session and variables kept; host RSS +${hostGrowthMb} MB`,
+      outcome: `RLIMIT_AS (memoryLimitBytes 1 GiB here; 4 GiB by default) held: both raised MemoryError in the cell, session and variables kept; host RSS +${hostGrowthMb} MB`,
     });
     expect(huge.error?.name).toBe('MemoryError');
     expect(growing.error?.name).toBe('MemoryError');

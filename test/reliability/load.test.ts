@@ -132,6 +132,22 @@ function firstFailures(report: LoadReport): string[] {
     .map((call) => `${call.tag}: ${call.failure ?? JSON.stringify(call.result?.error)}`);
 }
 
+/** Calls that failed, crossed into another session, or printed or plotted the wrong thing. */
+function lostCalls(report: LoadReport): number {
+  return report.failures + report.crossed + report.wrongOutputs + report.wrongFigures;
+}
+
+/** Every call ran in its own sandbox's session and printed and plotted its own tag. */
+function expectCleanLoad(report: LoadReport): void {
+  expect(firstFailures(report)).toEqual([]);
+  expect(report.calls).toHaveLength(EXECUTIONS);
+  expect(report.crossed).toBe(0);
+  expect(report.wrongOutputs).toBe(0);
+  expect(report.wrongFigures).toBe(0);
+  expect(report.figures).toBe(EXECUTIONS);
+  expect(report.sessionIds.size).toBe(SANDBOXES);
+}
+
 describe('load', () => {
   let emulator: AgentCoreEmulator | undefined;
 
@@ -144,7 +160,7 @@ describe('load', () => {
     emulator = await startAgentCoreEmulator();
     const report = await runLoad(emulatorBackend(emulator));
     const { started, stopped, active } = emulator.stats;
-    const lost = report.failures + report.crossed + report.wrongOutputs + report.wrongFigures;
+    const lost = lostCalls(report);
     const outcome = describeLoad(
       report,
       `${started} started = ${stopped} stopped, ${active} active`,
@@ -158,13 +174,7 @@ describe('load', () => {
       outcome,
     });
     console.log(`load, AgentCore emulator: ${outcome}`);
-    expect(firstFailures(report)).toEqual([]);
-    expect(report.calls).toHaveLength(EXECUTIONS);
-    expect(report.crossed).toBe(0);
-    expect(report.wrongOutputs).toBe(0);
-    expect(report.wrongFigures).toBe(0);
-    expect(report.figures).toBe(EXECUTIONS);
-    expect(report.sessionIds.size).toBe(SANDBOXES);
+    expectCleanLoad(report);
     expect(started).toBe(SANDBOXES);
     expect(stopped).toBe(started);
     expect(active).toBe(0);
@@ -173,7 +183,7 @@ describe('load', () => {
   it('8 concurrent CodeSandboxes × 25 executions on the local backend: nothing fails, crosses or leaks', async () => {
     const backend = countingBackend(localBackend());
     const report = await runLoad(backend);
-    const lost = report.failures + report.crossed + report.wrongOutputs + report.wrongFigures;
+    const lost = lostCalls(report);
     const outcome = describeLoad(
       report,
       `${backend.started} sessions started = ${backend.stopped} closed`,
@@ -187,13 +197,7 @@ describe('load', () => {
       outcome,
     });
     console.log(`load, local backend: ${outcome}`);
-    expect(firstFailures(report)).toEqual([]);
-    expect(report.calls).toHaveLength(EXECUTIONS);
-    expect(report.crossed).toBe(0);
-    expect(report.wrongOutputs).toBe(0);
-    expect(report.wrongFigures).toBe(0);
-    expect(report.figures).toBe(EXECUTIONS);
-    expect(report.sessionIds.size).toBe(SANDBOXES);
+    expectCleanLoad(report);
     expect(backend.started).toBe(SANDBOXES);
     expect(backend.stopped).toBe(backend.started);
   }, 240_000);

@@ -1,19 +1,6 @@
 import { accessSync, constants } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
-
-/** Debian's chromium: `npm test` installs it (scripts/setup.mjs --browser). */
-export const chromiumPath = '/usr/bin/chromium';
-
-/** Quiet, offline, headless: no first-run, update, sync or network chatter of its own. */
-export const chromiumArgs = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-quic',
-  '--disable-sync',
-];
+import { chromiumLaunchOptions, chromiumPath } from '../../scripts/chromium.mjs';
 
 /**
  * Starts Debian's chromium headless through playwright-core. Browser tests fail (never skip)
@@ -28,10 +15,6 @@ export async function launchChromium(): Promise<{ browser: Browser; launchMs: nu
     );
   }
   const started = performance.now();
-  const browser = await chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: chromiumArgs,
-  });
+  const browser = await chromium.launch(chromiumLaunchOptions());
   return { browser, launchMs: performance.now() - started };
 }

@@ -5,25 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { localBackend } from '../../../src/backends/local.js';
 import type { BackendSession } from '../../../src/backends/types.js';
 import { runCell } from '../../support/local-run.js';
-
-/** Python that prints one line per attempt: the attempt, then "ok" or the exception's name. */
-function attempts(lines: Record<string, string>): string {
-  return Object.entries(lines)
-    .map(
-      ([name, statement]) =>
-        `try:\n    ${statement}\n    print(${JSON.stringify(name)}, "ok")\nexcept Exception as error:\n    print(${JSON.stringify(name)}, type(error).__name__)`,
-    )
-    .join('\n');
-}
-
-function outcomes(stdout: string): Record<string, string> {
-  return Object.fromEntries(
-    stdout
-      .trim()
-      .split('\n')
-      .map((line) => line.split(' ') as [string, string]),
-  );
-}
+import { attempts, outcomes } from '../../support/python-attempts.js';
 
 describe('localBackend sandbox (isolation: auto, which is bubblewrap here)', () => {
   let session: BackendSession;

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { localBackend } from '../../../src/backends/local.js';
 import { runCell } from '../../support/local-run.js';
+import { forkUntilRefused } from '../../support/python-attempts.js';
 
 describe('localBackend maxProcesses', () => {
   test('runs as an unprivileged user when Node is root, and forks stop at maxProcesses', async () => {
@@ -8,23 +9,9 @@ describe('localBackend maxProcesses', () => {
     try {
       const result = await runCell(
         session,
-        `import os, resource, time
+        `import os, resource
 print(os.getuid(), resource.getrlimit(resource.RLIMIT_NPROC))
-children, failure = [], None
-for _ in range(100):
-    try:
-        pid = os.fork()
-    except OSError as error:
-        failure = type(error).__name__
-        break
-    if pid == 0:
-        time.sleep(5)
-        os._exit(0)
-    children.append(pid)
-print(len(children) < 32, failure)
-for pid in children:
-    os.kill(pid, 9)
-    os.waitpid(pid, 0)`,
+${forkUntilRefused(100, 'len(children) < 32, failure')}`,
       );
       const uid = process.getuid?.() === 0 ? 65534 : process.getuid?.();
       expect(result.stdout).toBe(`${uid} (32, 32)\nTrue BlockingIOError\n`);

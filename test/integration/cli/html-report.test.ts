@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../support/cli.js';
 import { pngSize } from '../../support/png.js';
-import { type S3TestServer, startS3TestServer } from '../../support/s3-server.js';
+import {
+  type S3TestServer,
+  s3ServerEnvironment,
+  startS3TestServer,
+} from '../../support/s3-server.js';
 
 async function scratch(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'sandplot-html-'));
@@ -105,12 +109,7 @@ describe('sandplot run --html with --sink s3://', () => {
       {
         cwd,
         input: 'import matplotlib.pyplot as plt\nplt.plot([1, 2, 3])\nplt.title("Line")\n',
-        env: {
-          AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
-          AWS_REGION: s3.region,
-          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        },
+        env: s3ServerEnvironment(s3),
       },
     );
     expect(run.stderr).toBe('');
