@@ -1,6 +1,7 @@
 import { InvalidInputError } from '../errors.js';
 import type { PythonError } from '../sandbox/types.js';
 import type { CapturedFigure, FigureMediaType, FigureProblem } from '../sinks/types.js';
+import { imagePixelSize } from './image-size.js';
 import { readChart } from './read-chart.js';
 import { svgActiveContent } from './svg-safety.js';
 
@@ -9,6 +10,18 @@ export interface FigureMarkerOptions {
   nonce: string;
   /** Largest decoded figure accepted; larger ones are listed in `problems`. @default 10485760 (10 MiB) */
   maxFigureBytes?: number;
+  /**
+   * Largest width or height accepted, in pixels, checked in the PNG or JPEG data itself; larger
+   * figures are listed in `problems`. @default 8000
+   */
+  maxFigureSidePixels?: number;
+}
+
+/** The limits `checkFigureData` holds figure bytes to. */
+export interface FigureDataLimits {
+  maxFigureBytes: number;
+  /** @default 8000 */
+  maxFigureSidePixels?: number;
 }
 
 /**
@@ -44,6 +57,8 @@ export interface FigureMarkerParser {
 // Same as DEFAULT_CAPTURE.maxFigureBytes; not imported from wrap-code.ts so that the parser
 // loads without the inlined Python prelude.
 const DEFAULT_MAX_FIGURE_BYTES = 10 * 1024 * 1024;
+// Same as DEFAULT_CAPTURE.maxFigureSidePixels.
+const DEFAULT_MAX_FIGURE_SIDE_PIXELS = 8000;
 // Room for a marker's kind and JSON header (an error's traceback can be long).
 const MAX_HEADER_CHARS = 4 * 1024 * 1024;
 const NONCE_PATTERN = /^[0-9a-f]{32}$/;
@@ -91,14 +106,16 @@ export function createFigureMarkerParser(options: FigureMarkerOptions): FigureMa
 }
 
 /**
- * Checks figure bytes against what their marker announced (the image format, `maxFigureBytes`).
- * Returns the figure owning its memory, or why it was refused.
+ * Checks figure bytes against what their marker announced (the image format) and the limits
+ * (`maxFigureBytes`, `maxFigureSidePixels`). A PNG's or JPEG's width and height are taken from
+ * its data, not from the marker. Returns the figure owning its memory, or why it was refused.
  */
 export function checkFigureData(
   figure: FileFigure,
   data: Uint8Array,
-  maxFigureBytes: number,
+  limits: FigureDataLimits,
 ): CapturedFigure | string {
+  const { maxFigureBytes, maxFigureSidePixels = DEFAULT_MAX_FIGURE_SIDE_PIXELS } = limits;
   if (data.byteLength > maxFigureBytes) {
     return `${formatBytes(data.byteLength)} is over maxFigureBytes (${formatBytes(maxFigureBytes)})`;
   }
@@ -107,7 +124,19 @@ export function checkFigureData(
   }
   const active = figure.mediaType === 'image/svg+xml' ? svgActiveContent(data) : undefined;
   if (active !== undefined) return active;
-  return { ...figure, data: ownBytes(data) };
+  // Undefined for SVG and for data too short to say; then the marker's size is what there is.
+  const size = imagePixelSize(data, figure.mediaType);
+  const width = size?.width ?? figure.width ?? 0;
+  const height = size?.height ?? figure.height ?? 0;
+  if (Math.max(width, height) > maxFigureSidePixels) {
+    return `${width}×${height} px is over maxFigureSidePixels (${maxFigureSidePixels})`;
+  }
+  const checked: CapturedFigure = { ...figure, data: ownBytes(data) };
+  if (size !== undefined) {
+    checked.width = size.width;
+    checked.height = size.height;
+  }
+  return checked;
 }
 
 class MarkerParser implements FigureMarkerParser {
@@ -118,6 +147,7 @@ class MarkerParser implements FigureMarkerParser {
 
   readonly #prefix: string;
   readonly #maxFigureBytes: number;
+  readonly #maxFigureSidePixels: number;
   readonly #maxMarkerChars: number;
   // Outside a marker: the end of the output that may be the start of the prefix.
   #held = '';
@@ -139,8 +169,15 @@ class MarkerParser implements FigureMarkerParser {
         `maxFigureBytes must be a whole number >= 1, got ${maxFigureBytes}`,
       );
     }
+    const maxFigureSidePixels = options.maxFigureSidePixels ?? DEFAULT_MAX_FIGURE_SIDE_PIXELS;
+    if (!Number.isSafeInteger(maxFigureSidePixels) || maxFigureSidePixels < 1) {
+      throw new InvalidInputError(
+        `maxFigureSidePixels must be a whole number >= 1, got ${maxFigureSidePixels}`,
+      );
+    }
     this.#prefix = `@@sandplot:${options.nonce}:`;
     this.#maxFigureBytes = maxFigureBytes;
+    this.#maxFigureSidePixels = maxFigureSidePixels;
     this.#maxMarkerChars = Math.ceil(maxFigureBytes / 3) * 4 + MAX_HEADER_CHARS;
   }
 
@@ -288,7 +325,10 @@ class MarkerParser implements FigureMarkerParser {
       fail('the image data is not valid base64');
       return;
     }
-    const checked = checkFigureData(figure, bytes, this.#maxFigureBytes);
+    const checked = checkFigureData(figure, bytes, {
+      maxFigureBytes: this.#maxFigureBytes,
+      maxFigureSidePixels: this.#maxFigureSidePixels,
+    });
     if (typeof checked === 'string') fail(checked);
     else this.figures.push(checked);
   }

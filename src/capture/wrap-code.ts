@@ -17,6 +17,7 @@ export const DEFAULT_CAPTURE: Readonly<Required<CaptureOptions>> = Object.freeze
   maxFigureBytes: 10 * 1024 * 1024,
   transport: 'stdout',
   chartData: true,
+  maxFigureSidePixels: 8000,
 });
 
 const NONCE_PATTERN = /^[0-9a-f]{32}$/;
@@ -76,7 +77,7 @@ export function wrapPythonCode(code: string, options: WrapCodeOptions): string {
     `${INSTALLED_PRELUDE}.run('${source}', '${options.nonce}', '${capture.format}', ` +
     `${capture.dpi}, ${capture.maxFigures}, ${capture.maxFigureBytes}, ` +
     `${capture.enabled ? 'True' : 'False'}, '${capture.transport}', ` +
-    `${capture.chartData ? 'True' : 'False'})\n`
+    `${capture.chartData ? 'True' : 'False'}, ${capture.maxFigureSidePixels})\n`
   );
 }
 
@@ -89,6 +90,7 @@ function resolveCapture(options: CaptureOptions): Required<CaptureOptions> {
   const maxFigureBytes = options.maxFigureBytes ?? DEFAULT_CAPTURE.maxFigureBytes;
   const transport = options.transport ?? DEFAULT_CAPTURE.transport;
   const chartData = options.chartData ?? DEFAULT_CAPTURE.chartData;
+  const maxFigureSidePixels = options.maxFigureSidePixels ?? DEFAULT_CAPTURE.maxFigureSidePixels;
   if (typeof enabled !== 'boolean') {
     throw new ConfigError(`capture.enabled must be true or false, got ${String(enabled)}`);
   }
@@ -114,5 +116,19 @@ function resolveCapture(options: CaptureOptions): Required<CaptureOptions> {
   if (typeof chartData !== 'boolean') {
     throw new ConfigError(`capture.chartData must be true or false, got ${String(chartData)}`);
   }
-  return { enabled, format, dpi, maxFigures, maxFigureBytes, transport, chartData };
+  if (!Number.isSafeInteger(maxFigureSidePixels) || maxFigureSidePixels < 1) {
+    throw new ConfigError(
+      `capture.maxFigureSidePixels must be a whole number >= 1, got ${maxFigureSidePixels}`,
+    );
+  }
+  return {
+    enabled,
+    format,
+    dpi,
+    maxFigures,
+    maxFigureBytes,
+    transport,
+    chartData,
+    maxFigureSidePixels,
+  };
 }

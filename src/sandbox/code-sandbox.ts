@@ -51,6 +51,7 @@ const captureSchema = z
     maxFigureBytes: positiveInteger.optional(),
     transport: z.enum(['stdout', 'files']).optional(),
     chartData: z.boolean().optional(),
+    maxFigureSidePixels: positiveInteger.optional(),
   })
   .strict();
 
@@ -311,6 +312,7 @@ export class CodeSandbox implements AsyncDisposable {
     const parser = createFigureMarkerParser({
       nonce,
       maxFigureBytes: this.#capture.maxFigureBytes,
+      maxFigureSidePixels: this.#capture.maxFigureSidePixels,
     });
     const stdout: string[] = [];
     const stderr: string[] = [];
@@ -463,7 +465,7 @@ export class CodeSandbox implements AsyncDisposable {
         reason: `figure ${figure.index} could not be read from ${path}: ${errorMessage(error)}`,
       };
     }
-    const checked = checkFigureData(figure, data, this.#capture.maxFigureBytes);
+    const checked = checkFigureData(figure, data, this.#capture);
     if (typeof checked !== 'string') return checked;
     return { index: figure.index, stage: 'capture', reason: `figure ${figure.index}: ${checked}` };
   }

@@ -30,6 +30,14 @@ export interface CaptureOptions {
    * @default true
    */
   chartData?: boolean;
+  /**
+   * Largest width or height of a figure, in pixels (figure size in inches × `dpi`). A larger
+   * figure is not rendered and is listed in `problems`: drawing it costs seconds and hundreds of
+   * MB, and model APIs refuse images over 8000 px a side. The host checks PNG and JPEG sizes in
+   * the image data again.
+   * @default 8000
+   */
+  maxFigureSidePixels?: number;
 }
 
 export interface CodeSandboxOptions {

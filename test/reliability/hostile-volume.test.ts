@@ -33,7 +33,7 @@ afterAll(async () => {
 });
 
 describe('hostile: volume', () => {
-  test('a 10000×10000 px figure: delivered under the default limits, a problem under a tight memory limit', async () => {
+  test('a 10000×10000 px figure: refused before rendering by default; a MemoryError problem when allowed under a tight memory limit', async () => {
     const code = `import matplotlib.pyplot as plt, resource
 fig = plt.figure(figsize=(100, 100), dpi=100)
 plt.plot([0, 1], [0, 1])
@@ -47,22 +47,30 @@ print('peak MB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)`;
 
     await using tight = new CodeSandbox({
       backend: localBackend({ memoryLimitBytes: 768 * 1024 ** 2 }),
+      capture: { maxFigureSidePixels: 10_000 },
       timeoutMs: 60_000,
     });
     const limited = await tight.executePython(code);
     const after = await tight.executePython('print("alive")');
-    const figure = result.figures[0];
+    const refused = result.problems[0]?.reason ?? '';
     recordCase({
       group: 'hostile',
       name: 'a 10000×10000 px figure (figsize 100×100 in at 100 dpi)',
       tried: 2,
       survived:
-        (figure?.width === 10_000 ? 1 : 0) +
+        (result.figures.length === 0 && /maxFigureSidePixels/.test(refused) ? 1 : 0) +
         (limited.figures.length === 0 && limited.problems.length === 1 ? 1 : 0),
       lost: 0,
-      outcome: `default limits: delivered, ${Math.round((figure?.byteLength ?? 0) / 1000)} KB PNG in ${seconds.toFixed(1)} s, sandbox peak ${sandboxPeak} MB, host +${peakMb} MB; memoryLimitBytes 768 MiB: a capture problem (${limited.problems[0]?.reason.slice(0, 60)}), session kept`,
+      outcome: `default maxFigureSidePixels 8000: not rendered, a problem ("${refused.slice(0, 60)}…") in ${seconds.toFixed(1)} s, sandbox peak ${sandboxPeak} MB, host +${peakMb} MB; allowed (maxFigureSidePixels 10000) under memoryLimitBytes 768 MiB: a capture problem (${limited.problems[0]?.reason.slice(0, 60)}), session kept`,
     });
-    expect(figure).toMatchObject({ width: 10_000, height: 10_000, mediaType: 'image/png' });
+    expect(result.figures).toEqual([]);
+    expect(result.problems).toEqual([
+      {
+        index: 0,
+        stage: 'capture',
+        reason: expect.stringMatching(/10000×10000 px, over maxFigureSidePixels \(8000\)/),
+      },
+    ]);
     expect(limited.figures).toEqual([]);
     expect(limited.problems).toHaveLength(1);
     expect(limited.problems[0]?.reason).toMatch(/MemoryError|memory|allocate/i);

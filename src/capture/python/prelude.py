@@ -27,11 +27,13 @@ _EXTENSIONS = {'png': 'png', 'svg': 'svg', 'jpeg': 'jpg'}
 _state = {'cells': 0, 'active': None, 'base': None}
 
 
-def run(code, nonce, format, dpi, max_figures, max_figure_bytes, capture, transport='stdout', chart=True):
+def run(code, nonce, format, dpi, max_figures, max_figure_bytes, capture, transport='stdout', chart=True,
+        max_side_pixels=None):
     """Runs base64 UTF-8 `code` in the caller's globals; reports figures and the exception."""
     namespace = sys._getframe(1).f_globals
     execution = _Execution(sys.stdout, nonce, format, dpi, max_figures, max_figure_bytes, transport)
     execution.chart = chart
+    execution.max_side_pixels = max_side_pixels
     stderr = sys.stderr
     _state['cells'] += 1
     filename = '<cell-%d>' % _state['cells']
@@ -56,7 +58,7 @@ def run(code, nonce, format, dpi, max_figures, max_figure_bytes, capture, transp
 
 class _Execution:
     __slots__ = ('stdout', 'nonce', 'format', 'dpi', 'max_figures', 'max_figure_bytes', 'transport',
-                 'next_index', 'chart', 'pid')
+                 'next_index', 'chart', 'pid', 'max_side_pixels')
 
     def __init__(self, stdout, nonce, format, dpi, max_figures, max_figure_bytes, transport):
         self.stdout = stdout
@@ -69,6 +71,7 @@ class _Execution:
         self.next_index = 0
         self.chart = True
         self.pid = os.getpid()
+        self.max_side_pixels = None
 
     def emit(self, kind, header, data=b''):
         import json
@@ -114,6 +117,14 @@ class _Execution:
         if index >= self.max_figures:
             self.problem(index, 'figure %d was not captured: over maxFigures (%d)' % (index, self.max_figures))
             return
+        limit = self.max_side_pixels
+        if limit is not None:
+            # Checked before rendering: a 10000 px figure costs seconds and hundreds of MB to draw.
+            width, height = (round(inches * self.dpi) for inches in figure.get_size_inches())
+            if max(width, height) > limit:
+                self.problem(index, 'figure %d would be %d×%d px, over maxFigureSidePixels (%d): '
+                             'make it smaller (figsize) or lower capture.dpi' % (index, width, height, limit))
+                return
         from io import BytesIO
 
         buffer = BytesIO()

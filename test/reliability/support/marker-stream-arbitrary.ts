@@ -64,13 +64,40 @@ const title = fc.oneof(
   fc.constantFrom('', 'Ünïcödé 📈', 'a:b:c', '@@sandplot:', 'line\nbreak', '\\"\''),
 );
 
-const imageBytes = (format: Format): fc.Arbitrary<Uint8Array> => {
+/** A PNG IHDR chunk (without its CRC, which nothing checks) for `width` × `height`. */
+function pngHeader(width: number, height: number): number[] {
+  const chunk = Buffer.alloc(16);
+  chunk.writeUInt32BE(13, 0);
+  chunk.write('IHDR', 4, 'latin1');
+  chunk.writeUInt32BE(width, 8);
+  chunk.writeUInt32BE(height, 12);
+  return [...chunk];
+}
+
+/** A JPEG SOF0 segment for `width` × `height` (the bytes after the FF D8 FF of JPEG_MAGIC). */
+function jpegFrame(width: number, height: number): number[] {
+  const segment = Buffer.alloc(10);
+  segment[0] = 0xc0;
+  segment.writeUInt16BE(8, 1);
+  segment[3] = 8;
+  segment.writeUInt16BE(height, 4);
+  segment.writeUInt16BE(width, 6);
+  segment[8] = 1;
+  return [...segment.subarray(0, 9)];
+}
+
+// PNG and JPEG data carry their pixel size, which the host reads (and trusts over the header).
+const imageBytes = (format: Format, width: number, height: number): fc.Arbitrary<Uint8Array> => {
   const tail = fc.uint8Array({ maxLength: 300 });
   switch (format) {
     case 'png':
-      return tail.map((rest) => Uint8Array.from([...PNG_MAGIC, ...rest]));
+      return tail.map((rest) =>
+        Uint8Array.from([...PNG_MAGIC, ...pngHeader(width, height), ...rest]),
+      );
     case 'jpeg':
-      return tail.map((rest) => Uint8Array.from([...JPEG_MAGIC, ...rest]));
+      return tail.map((rest) =>
+        Uint8Array.from([...JPEG_MAGIC, ...jpegFrame(width, height), ...rest]),
+      );
     case 'svg':
       return fc
         .tuple(
@@ -90,6 +117,8 @@ const imageBytes = (format: Format): fc.Arbitrary<Uint8Array> => {
 };
 
 interface FigureParts {
+  /** The size written in PNG and JPEG data. */
+  pixels: { width: number; height: number };
   header: {
     index: number;
     format: Format;
@@ -111,13 +140,35 @@ const figureParts: fc.Arbitrary<FigureParts> = fc
     title: fc.option(title, { nil: undefined }),
     chart: fc.option(fc.jsonValue({ maxDepth: 4 }), { nil: undefined, freq: 3 }),
   })
-  .chain((header) => imageBytes(header.format).map((data) => ({ header, data })));
+  .chain((header) =>
+    fc
+      .record({
+        width: fc.integer({ min: 1, max: 5000 }),
+        height: fc.integer({ min: 1, max: 5000 }),
+      })
+      .chain((pixels) =>
+        imageBytes(header.format, pixels.width, pixels.height).map((data) => ({
+          pixels,
+          header,
+          data,
+        })),
+      ),
+  );
 
-function expectedFigure(parts: FigureParts): CapturedFigure {
+/**
+ * The figure the parser must give back. A figure-file marker carries no data, so its size is the
+ * header's (the host checks the data once it has read the file).
+ */
+function expectedFigure(parts: FigureParts, sizeFrom: 'data' | 'header' = 'data'): CapturedFigure {
   const { index, format, width, height, title: text } = parts.header;
   const figure: CapturedFigure = { index, mediaType: MEDIA_TYPES[format], data: parts.data };
-  if (width !== undefined) figure.width = width;
-  if (height !== undefined) figure.height = height;
+  if (format === 'svg' || sizeFrom === 'header') {
+    if (width !== undefined) figure.width = width;
+    if (height !== undefined) figure.height = height;
+  } else {
+    figure.width = parts.pixels.width;
+    figure.height = parts.pixels.height;
+  }
   if (text !== undefined && text !== '') figure.title = text;
   return figure;
 }
@@ -142,7 +193,7 @@ function validSegment(settings: StreamSettings): fc.Arbitrary<StreamSegment> {
     }),
   );
   const syntheticFile = figureParts.map((parts): StreamSegment => {
-    const { data, ...figure } = expectedFigure(parts);
+    const { data, ...figure } = expectedFigure(parts, 'header');
     return { kind: 'figure-file', line: markerLine(nonce, 'figure-file', headerOf(parts)), figure };
   });
   const problem = fc
@@ -309,6 +360,22 @@ function invalidSegment(settings: StreamSettings): fc.Arbitrary<StreamSegment> {
     data.set(PNG_MAGIC);
     return invalid(markerLine(nonce, 'figure', headerOf(parts), data), 'over maxFigureBytes');
   });
+  // The data says more than maxFigureSidePixels (8000), whatever the header claims.
+  const tooManyPixels = fc
+    .tuple(
+      figureParts,
+      fc.constantFrom<Format>('png', 'jpeg'),
+      fc.integer({ min: 8001, max: 65_535 }),
+      fc.boolean(),
+    )
+    .map(([parts, format, side, wide]) => {
+      const [width, height] = wide ? [side, 10] : [10, side];
+      const frame = format === 'png' ? pngHeader(width, height) : jpegFrame(width, height);
+      const magic = format === 'png' ? PNG_MAGIC : JPEG_MAGIC;
+      const data = Uint8Array.from([...magic, ...frame]);
+      const header = { ...headerOf(parts), format, width: 10, height: 10 };
+      return invalid(markerLine(nonce, 'figure', header, data), 'over maxFigureSidePixels');
+    });
   const missingParts = fc
     .oneof(
       fc.constantFrom('', 'figure', 'figure:', 'no colon at all'),
@@ -332,6 +399,7 @@ function invalidSegment(settings: StreamSettings): fc.Arbitrary<StreamSegment> {
     .tuple(
       fc.oneof(
         badData,
+        tooManyPixels,
         badHeaderBase64,
         headerNotAnObject,
         headerNotUtf8,

@@ -178,6 +178,7 @@ describe('wrapPythonCode options', () => {
       maxFigureBytes: 10 * 1024 * 1024,
       transport: 'stdout',
       chartData: true,
+      maxFigureSidePixels: 8000,
     });
   });
 
@@ -197,6 +198,8 @@ describe('wrapPythonCode options', () => {
       { dpi: Number.NaN },
       { dpi: 0 },
       { maxFigures: 1.5 },
+      { maxFigureSidePixels: 0 },
+      { maxFigureSidePixels: 1.5 },
       { maxFigures: -1 },
       { maxFigureBytes: 0 },
       { enabled: 'yes' as unknown as boolean },
@@ -587,7 +590,7 @@ describe("wrapPythonCode with transport 'files'", () => {
       const data = new Uint8Array(await readFile(join(cwd, figureFilePath(result.nonce, figure))));
       fileBytes += data.length;
       expect(pngSize(data)).toEqual({ width: figure.width, height: figure.height });
-      expect(checkFigureData(figure, data, DEFAULT_CAPTURE.maxFigureBytes)).toMatchObject(figure);
+      expect(checkFigureData(figure, data, DEFAULT_CAPTURE)).toMatchObject(figure);
     }
     expect(fileBytes).toBeGreaterThan(40_000);
     // No image data on stdout: no PNG signature in base64, and two short marker lines.
@@ -616,7 +619,7 @@ describe("wrapPythonCode with transport 'files'", () => {
         const path = figureFilePath(result.nonce, figure);
         expect(path).toBe(`.sandplot/figures/${result.nonce}/figure-0.${extension}`);
         const data = new Uint8Array(await readFile(join(cwd, path)));
-        expect(typeof checkFigureData(figure, data, DEFAULT_CAPTURE.maxFigureBytes)).toBe('object');
+        expect(typeof checkFigureData(figure, data, DEFAULT_CAPTURE)).toBe('object');
       }
       expect(await readdir(elsewhere)).toEqual([]);
     } finally {
