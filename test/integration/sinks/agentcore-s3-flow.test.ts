@@ -48,6 +48,11 @@ describe('CodeSandbox on AgentCore with figures in S3', () => {
         'Sales trends',
         'Period-over-period growth (%)',
       ]);
+      // The chart data travels through AgentCore and the S3 sink with the figure.
+      const [trend] = result.figures;
+      expect(
+        trend?.chart?.axes[0]?.series.map((series) => series.kind !== 'pie' && series.label),
+      ).toEqual(['Product A', 'Product B', 'Product C']);
       for (const figure of result.figures) {
         expect(figure.sink).toBe('s3');
         expect(figure.key).toMatch(
