@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 // The sink's own source: the `sandplot/s3` subpath is wired into the build separately.
 import { type S3Sink, s3Sink } from '../src/s3.js';
-import type { CapturedFigure, StoredFigure } from '../src/sinks/types.js';
+import type { CapturedFigure, StoredFigure } from '../src/types/index.js';
 import { startS3TestServerProcess } from '../test/support/s3-server.js';
 import { type BenchReport, formatMs, median, target } from './report.js';
 

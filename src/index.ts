@@ -7,32 +7,27 @@ export type {
   SandboxBackend,
   SandboxFile,
 } from './backends/types.js';
-export type {
-  BarSeries,
-  ChartAxes,
-  ChartSeries,
-  ChartValue,
-  FigureChart,
-  LineSeries,
-  PieSeries,
-  ScatterSeries,
-} from './capture/chart.js';
 export type { ChartSummaryOptions } from './capture/chart-summary.js';
 export { summarizeChart } from './capture/chart-summary.js';
 export { createFigureMarkerParser, parseFigureMarkers } from './capture/parse-markers.js';
 export type { WrapCodeOptions } from './capture/wrap-code.js';
 export { createNonce, wrapPythonCode } from './capture/wrap-code.js';
-export type { SandplotErrorCode, SandplotErrorOptions } from './errors.js';
+export type {
+  SandboxPoolErrorCode,
+  SandplotErrorCode,
+  SandplotErrorOptions,
+} from './errors/index.js';
 export {
   AbortError,
   BackendError,
   ConfigError,
   InvalidInputError,
+  SandboxPoolBusyError,
   SandplotError,
   SessionError,
   SinkError,
   TimeoutError,
-} from './errors.js';
+} from './errors/index.js';
 export type {
   ExecutionSpan,
   ExecutionSpanInfo,
@@ -44,34 +39,20 @@ export {
 export type { HtmlReportOptions } from './report/html-report.js';
 export { renderHtmlReport } from './report/html-report.js';
 export { CodeSandbox } from './sandbox/code-sandbox.js';
+export type { CodeSandboxOptions } from './sandbox/code-sandbox-options.js';
 export type {
   PoolExecuteOptions,
   PoolRateLimits,
   SandboxPool,
-  SandboxPoolErrorCode,
   SandboxPoolOptions,
   SandboxPoolStats,
 } from './sandbox/pool.js';
-export { createSandboxPool, SandboxPoolBusyError } from './sandbox/pool.js';
-export type {
-  CaptureOptions,
-  CodeSandboxOptions,
-  ExecuteOptions,
-  ExecutionResult,
-  PythonError,
-} from './sandbox/types.js';
+export { createSandboxPool } from './sandbox/pool.js';
 export { base64Sink } from './sinks/base64.js';
 export { fallbackSink } from './sinks/fallback.js';
 export type { LocalDirSinkOptions } from './sinks/local-dir.js';
 export { localDirSink } from './sinks/local-dir.js';
-export type {
-  CapturedFigure,
-  FigureMediaType,
-  FigureProblem,
-  ImageSink,
-  ImageSinkContext,
-  StoredFigure,
-} from './sinks/types.js';
+export type { ImageSink, ImageSinkContext } from './sinks/types.js';
 export type {
   ExecutePythonInput,
   ExecutePythonSandbox,
@@ -101,3 +82,22 @@ export {
 } from './tool/figure-ledger.js';
 export type { ConversationIdOption, ExecutePythonPool } from './tool/pool-target.js';
 export { isExecutePythonPool } from './tool/pool-target.js';
+export type {
+  BarSeries,
+  CapturedFigure,
+  CaptureOptions,
+  ChartAxes,
+  ChartSeries,
+  ChartValue,
+  ExecuteOptions,
+  ExecutionResult,
+  FigureChart,
+  FigureMediaType,
+  FigureProblem,
+  FileFigure,
+  LineSeries,
+  PieSeries,
+  PythonError,
+  ScatterSeries,
+  StoredFigure,
+} from './types/index.js';

@@ -10,7 +10,7 @@ import {
   type ToolSpecification,
   type ToolUseBlock,
 } from '@aws-sdk/client-bedrock-runtime';
-import { SandplotError } from '../errors.js';
+import { SandplotError } from '../errors/index.js';
 import {
   createExecutePythonTool,
   type ExecutePythonTarget,

@@ -1,7 +1,6 @@
 import type { CallbackManagerForToolRun } from '@langchain/core/callbacks/manager';
 import { isToolMessage, ToolMessage } from '@langchain/core/messages';
 import { StructuredTool, type ToolRunnableConfig } from '@langchain/core/tools';
-import type { ExecutionResult } from '../sandbox/types.js';
 import {
   createExecutePythonTool,
   type ExecutePythonInput,
@@ -12,6 +11,7 @@ import {
   executePythonInputSchema,
 } from '../tool/execute-python.js';
 import type { FigureLedger, LedgerFigure } from '../tool/figure-ledger.js';
+import type { ExecutionResult } from '../types/index.js';
 
 /**
  * Options of `langchainTool`: the tool options, with `conversationId` a function of the run's

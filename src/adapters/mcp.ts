@@ -9,7 +9,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { version } from '../../package.json';
-import { ConfigError, SandplotError } from '../errors.js';
+import { ConfigError, SandplotError } from '../errors/index.js';
 import {
   createExecutePythonTool,
   type ExecutePythonSandbox,

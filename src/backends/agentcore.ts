@@ -3,7 +3,7 @@ import {
   type BedrockAgentCoreClientConfig,
 } from '@aws-sdk/client-bedrock-agentcore';
 import { z } from 'zod';
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../errors/index.js';
 import { AgentCoreSession } from './agentcore/agentcore-session.js';
 import type { SandboxBackend } from './types.js';
 
@@ -77,10 +77,20 @@ const optionsSchema = z
   .strict();
 
 /**
+ * The AgentCore backend: its sessions are `AgentCoreSession`s, with shell commands, long-running
+ * tasks and file listings beside what every backend session has.
+ */
+export interface AgentCoreBackend extends SandboxBackend<AgentCoreSession> {
+  readonly name: 'agentcore';
+  /** `sessionTimeoutSeconds` in milliseconds. */
+  readonly sessionLifetimeMs: number;
+}
+
+/**
  * Runs CodeSandbox on Amazon Bedrock AgentCore Code Interpreter. Each sandbox session is one
  * AgentCore session, started by the first call and stopped by `close()`.
  */
-export function agentCoreBackend(options: AgentCoreBackendOptions = {}): SandboxBackend {
+export function agentCoreBackend(options: AgentCoreBackendOptions = {}): AgentCoreBackend {
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success) {
     const detail = parsed.error.issues
@@ -106,6 +116,7 @@ export function agentCoreBackend(options: AgentCoreBackendOptions = {}): Sandbox
   };
   return {
     name: 'agentcore',
+    sessionLifetimeMs: config.sessionTimeoutSeconds * 1000,
     async createSession(sessionOptions = {}) {
       // Built on first use so that merely configuring the backend needs no credentials.
       client ??= new BedrockAgentCoreClient({ region, maxAttempts: 1, ...options.clientConfig });

@@ -1,6 +1,6 @@
 import { emitWarning } from 'node:process';
 import { z } from 'zod';
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../errors/index.js';
 import { assertBwrapWorks } from './local/bwrap-probe.js';
 import { findPython } from './local/find-python.js';
 import { defaultCacheDir } from './local/font-cache.js';

@@ -1,4 +1,4 @@
-import type { CapturedFigure } from '../sinks/types.js';
+import type { CapturedFigure } from '../types/index.js';
 
 /** A file to place in the sandbox's working directory. */
 export interface SandboxFile {
@@ -62,7 +62,13 @@ export interface BackendSession {
 }
 
 /** Makes sessions. One factory per implementation: `localBackend()`, `agentCoreBackend()`. */
-export interface SandboxBackend {
+export interface SandboxBackend<Session extends BackendSession = BackendSession> {
   readonly name: string;
-  createSession(options?: { abortSignal?: AbortSignal }): Promise<BackendSession>;
+  /**
+   * How long a session lives before the backend's service ends it on its own, counted from its
+   * start (AgentCore: `sessionTimeoutSeconds`). A pool replaces sessions, between calls, before
+   * this. Undefined: sessions live until they are closed.
+   */
+  readonly sessionLifetimeMs?: number;
+  createSession(options?: { abortSignal?: AbortSignal }): Promise<Session>;
 }

@@ -1,4 +1,4 @@
-import type { FigureProblem } from '../sinks/types.js';
+import type { FigureProblem } from '../types/index.js';
 
 /** The figures admitted so far in one execution: their indices, at most `maxFigures` of them. */
 export interface FigureAdmission {

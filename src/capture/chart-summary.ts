@@ -1,4 +1,4 @@
-import type { BarSeries, ChartAxes, ChartSeries, ChartValue, FigureChart } from './chart.js';
+import type { BarSeries, ChartAxes, ChartSeries, ChartValue, FigureChart } from '../types/index.js';
 
 export interface ChartSummaryOptions {
   /** Characters the summary may take; whole lines past it are left out, and the cut says so. @default 1500 */

@@ -1,4 +1,4 @@
-import type { FigureMediaType } from '../sinks/types.js';
+import type { FigureMediaType } from '../types/index.js';
 
 /**
  * Where the prelude saves figures with `capture.transport: 'files'`, relative to the session's

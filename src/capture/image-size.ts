@@ -1,4 +1,4 @@
-import type { FigureMediaType } from '../sinks/types.js';
+import type { FigureMediaType } from '../types/index.js';
 
 /** Width and height in pixels. */
 export interface PixelSize {

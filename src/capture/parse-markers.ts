@@ -1,6 +1,12 @@
-import { InvalidInputError } from '../errors.js';
-import type { PythonError } from '../sandbox/types.js';
-import type { CapturedFigure, FigureMediaType, FigureProblem } from '../sinks/types.js';
+import { InvalidInputError } from '../errors/index.js';
+import type {
+  CapturedFigure,
+  FigureMediaType,
+  FigureProblem,
+  FileFigure,
+  PythonError,
+} from '../types/index.js';
+import { DEFAULT_CAPTURE } from './capture-options.js';
 import { imagePixelSize } from './image-size.js';
 import { readChart } from './read-chart.js';
 import { svgActiveContent } from './svg-safety.js';
@@ -23,12 +29,6 @@ export interface FigureDataLimits {
   /** @default 8000 */
   maxFigureSidePixels?: number;
 }
-
-/**
- * A figure the sandbox saved as a file (`capture.transport: 'files'`): everything but its bytes,
- * which are fetched from `figureFilePath(nonce, figure)`.
- */
-export type FileFigure = Omit<CapturedFigure, 'data'>;
 
 export interface ParsedFigureMarkers {
   /** The user's output with every marker removed. */
@@ -54,11 +54,8 @@ export interface FigureMarkerParser {
   readonly error: PythonError | undefined;
 }
 
-// Same as DEFAULT_CAPTURE.maxFigureBytes; not imported from wrap-code.ts so that the parser
-// loads without the inlined Python prelude.
-const DEFAULT_MAX_FIGURE_BYTES = 10 * 1024 * 1024;
-// Same as DEFAULT_CAPTURE.maxFigureSidePixels.
-const DEFAULT_MAX_FIGURE_SIDE_PIXELS = 8000;
+const DEFAULT_MAX_FIGURE_BYTES = DEFAULT_CAPTURE.maxFigureBytes;
+const DEFAULT_MAX_FIGURE_SIDE_PIXELS = DEFAULT_CAPTURE.maxFigureSidePixels;
 // Room for a marker's kind and JSON header (an error's traceback can be long).
 const MAX_HEADER_CHARS = 4 * 1024 * 1024;
 const NONCE_PATTERN = /^[0-9a-f]{32}$/;

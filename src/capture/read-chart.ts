@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { FigureChart } from './chart.js';
+import type { FigureChart } from '../types/index.js';
 
 /**
  * The bounds of chart data, the same as in src/capture/python/chart.py. The sandbox keeps to

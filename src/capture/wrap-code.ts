@@ -1,28 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
-import { ConfigError, InvalidInputError } from '../errors.js';
-import type { CaptureOptions } from '../sandbox/types.js';
+import { InvalidInputError } from '../errors/index.js';
+import { parseOptions } from '../internal/parse-options.js';
+import type { CaptureOptions } from '../types/index.js';
+import { captureOptionsSchema } from './capture-options.js';
 import chartSource from './python/chart.py?raw';
 import preludeSource from './python/prelude.py?raw';
 
 /** What `wrapPythonCode` needs: the execution's nonce and how figures are captured. */
 export type WrapCodeOptions = { nonce: string } & CaptureOptions;
 
-/** The capture options with every default filled in. */
-export const DEFAULT_CAPTURE: Readonly<Required<CaptureOptions>> = Object.freeze({
-  enabled: true,
-  format: 'png',
-  dpi: 100,
-  maxFigures: 20,
-  maxFigureBytes: 10 * 1024 * 1024,
-  transport: 'stdout',
-  chartData: true,
-  maxFigureSidePixels: 8000,
-});
-
 const NONCE_PATTERN = /^[0-9a-f]{32}$/;
-const FORMATS: ReadonlySet<string> = new Set(['png', 'svg', 'jpeg']);
-const TRANSPORTS: ReadonlySet<string> = new Set(['stdout', 'files']);
 
 // chart.py is a section of the prelude module kept in its own file: prelude.py calls its
 // _add_chart() when a figure is captured.
@@ -71,7 +59,8 @@ export function wrapPythonCode(code: string, options: WrapCodeOptions): string {
       'nonce must be 32 lowercase hex characters; create one with createNonce()',
     );
   }
-  const capture = resolveCapture(options);
+  const { nonce: _nonce, ...fields } = options;
+  const capture = parseOptions(captureOptionsSchema, fields, 'capture options');
   const source = Buffer.from(code, 'utf8').toString('base64');
   return (
     `${INSTALLED_PRELUDE}.run('${source}', '${options.nonce}', '${capture.format}', ` +
@@ -79,56 +68,4 @@ export function wrapPythonCode(code: string, options: WrapCodeOptions): string {
     `${capture.enabled ? 'True' : 'False'}, '${capture.transport}', ` +
     `${capture.chartData ? 'True' : 'False'}, ${capture.maxFigureSidePixels})\n`
   );
-}
-
-// The values become Python literals, so anything unexpected is refused rather than quoted.
-function resolveCapture(options: CaptureOptions): Required<CaptureOptions> {
-  const enabled = options.enabled ?? DEFAULT_CAPTURE.enabled;
-  const format = options.format ?? DEFAULT_CAPTURE.format;
-  const dpi = options.dpi ?? DEFAULT_CAPTURE.dpi;
-  const maxFigures = options.maxFigures ?? DEFAULT_CAPTURE.maxFigures;
-  const maxFigureBytes = options.maxFigureBytes ?? DEFAULT_CAPTURE.maxFigureBytes;
-  const transport = options.transport ?? DEFAULT_CAPTURE.transport;
-  const chartData = options.chartData ?? DEFAULT_CAPTURE.chartData;
-  const maxFigureSidePixels = options.maxFigureSidePixels ?? DEFAULT_CAPTURE.maxFigureSidePixels;
-  if (typeof enabled !== 'boolean') {
-    throw new ConfigError(`capture.enabled must be true or false, got ${String(enabled)}`);
-  }
-  if (!FORMATS.has(format)) {
-    throw new ConfigError(`capture.format must be 'png', 'svg' or 'jpeg', got ${String(format)}`);
-  }
-  if (typeof dpi !== 'number' || !Number.isFinite(dpi) || dpi <= 0 || dpi > 10_000) {
-    throw new ConfigError(`capture.dpi must be a number above 0 and at most 10000, got ${dpi}`);
-  }
-  if (!Number.isSafeInteger(maxFigures) || maxFigures < 0) {
-    throw new ConfigError(`capture.maxFigures must be a whole number >= 0, got ${maxFigures}`);
-  }
-  if (!Number.isSafeInteger(maxFigureBytes) || maxFigureBytes < 1) {
-    throw new ConfigError(
-      `capture.maxFigureBytes must be a whole number >= 1, got ${maxFigureBytes}`,
-    );
-  }
-  if (!TRANSPORTS.has(transport)) {
-    throw new ConfigError(
-      `capture.transport must be 'stdout' or 'files', got ${String(transport)}`,
-    );
-  }
-  if (typeof chartData !== 'boolean') {
-    throw new ConfigError(`capture.chartData must be true or false, got ${String(chartData)}`);
-  }
-  if (!Number.isSafeInteger(maxFigureSidePixels) || maxFigureSidePixels < 1) {
-    throw new ConfigError(
-      `capture.maxFigureSidePixels must be a whole number >= 1, got ${maxFigureSidePixels}`,
-    );
-  }
-  return {
-    enabled,
-    format,
-    dpi,
-    maxFigures,
-    maxFigureBytes,
-    transport,
-    chartData,
-    maxFigureSidePixels,
-  };
 }

@@ -1,6 +1,6 @@
 import { localBackend } from '../backends/local.js';
 import type { SandboxBackend } from '../backends/types.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../errors/index.js';
 
 /** The command-line options that choose a backend, shared by `run`, `demo` (and `mcp`). */
 export const backendArgumentOptions = {

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../errors/index.js';
 import { EMULATOR_CREDENTIALS, startAgentCoreEmulator } from '../testing/agentcore-emulator.js';
 
 export const emulatorUsage = `Usage: sandplot emulator [--port N] [--verify-signatures]

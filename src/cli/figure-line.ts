@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import type { StoredFigure } from '../sinks/types.js';
+import type { StoredFigure } from '../types/index.js';
 
 /** One human-readable line per stored figure: where it is, its size in bytes and pixels, its title. */
 export function figureLine(figure: StoredFigure): string {

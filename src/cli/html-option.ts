@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { access, constants, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
-import { ConfigError, errorMessage } from '../errors.js';
+import { ConfigError, errorMessage } from '../errors/index.js';
 import { type HtmlReportOptions, renderHtmlReport } from '../report/html-report.js';
-import type { ExecutionResult } from '../sandbox/types.js';
+import type { ExecutionResult } from '../types/index.js';
 
 /** The command-line option that asks for an HTML report, shared by `run` and `demo`. */
 export const htmlArgumentOptions = {

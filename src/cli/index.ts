@@ -1,5 +1,5 @@
 import { version } from '../../package.json';
-import { SandplotError } from '../errors.js';
+import { SandplotError } from '../errors/index.js';
 import { demoCommand, demoUsage } from './demo-command.js';
 import { emulatorCommand, emulatorUsage } from './emulator-command.js';
 import { mcpCommand, mcpUsage } from './mcp-command.js';

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, errorMessage, InvalidInputError } from '../errors.js';
+import { ConfigError, errorMessage, InvalidInputError } from '../errors/index.js';
 import { CodeSandbox } from '../sandbox/code-sandbox.js';
 import { backendArgumentOptions, backendFromOptions, backendUsage } from './backend-option.js';
 import { sinkArgumentOptions, sinkFromOptions, sinkUsage } from './sink-option.js';

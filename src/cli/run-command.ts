@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { text } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
-import { ConfigError, InvalidInputError } from '../errors.js';
+import { ConfigError, InvalidInputError } from '../errors/index.js';
 import { CodeSandbox } from '../sandbox/code-sandbox.js';
-import type { ExecutionResult } from '../sandbox/types.js';
+import type { ExecutionResult } from '../types/index.js';
 import { backendArgumentOptions, backendFromOptions, backendUsage } from './backend-option.js';
 import { figureLine } from './figure-line.js';
 import {

@@ -1,4 +1,4 @@
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../errors/index.js';
 import { base64Sink } from '../sinks/base64.js';
 import { localDirSink } from '../sinks/local-dir.js';
 import type { ImageSink } from '../sinks/types.js';

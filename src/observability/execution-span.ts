@@ -1,5 +1,5 @@
 import type * as OpenTelemetry from '@opentelemetry/api';
-import type { ExecutionResult } from '../sandbox/types.js';
+import type { ExecutionResult } from '../types/index.js';
 
 /** What is known about an execution before it runs. */
 export interface ExecutionSpanInfo {

@@ -7,8 +7,8 @@ import type {
   LineSeries,
   PieSeries,
   ScatterSeries,
-} from '../capture/chart.js';
-import type { StoredFigure } from '../sinks/types.js';
+  StoredFigure,
+} from '../types/index.js';
 import { escapeHtml } from './escape-html.js';
 
 /**

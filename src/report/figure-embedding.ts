@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { errorMessage } from '../errors.js';
-import type { FigureMediaType, StoredFigure } from '../sinks/types.js';
+import { errorMessage } from '../errors/index.js';
+import type { FigureMediaType, StoredFigure } from '../types/index.js';
 
 /** How a figure appears in the report: its bytes inline, a link, or only a note saying why not. */
 export type FigureEmbedding =

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { InvalidInputError } from '../errors.js';
-import type { ExecutionResult } from '../sandbox/types.js';
-import type { FigureProblem, StoredFigure } from '../sinks/types.js';
+import { InvalidInputError } from '../errors/index.js';
+import type { ExecutionResult, FigureProblem, StoredFigure } from '../types/index.js';
 import { chartOf, renderChart } from './chart-html.js';
 import { escapeHtml } from './escape-html.js';
 import { embedFigure, type FigureEmbedding } from './figure-embedding.js';

@@ -3,13 +3,10 @@ import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import type { BackendRunResult, BackendSession, SandboxFile } from '../backends/types.js';
 import { admitFigures, type FigureAdmission } from '../capture/admit-figures.js';
+import { captureOptionsSchema, DEFAULT_CAPTURE } from '../capture/capture-options.js';
 import { figureFilePath, figureFilesFolder } from '../capture/figure-files.js';
-import {
-  checkFigureData,
-  createFigureMarkerParser,
-  type FileFigure,
-} from '../capture/parse-markers.js';
-import { createNonce, DEFAULT_CAPTURE, wrapPythonCode } from '../capture/wrap-code.js';
+import { checkFigureData, createFigureMarkerParser } from '../capture/parse-markers.js';
+import { createNonce, wrapPythonCode } from '../capture/wrap-code.js';
 import {
   AbortError,
   ConfigError,
@@ -17,23 +14,21 @@ import {
   InvalidInputError,
   SandplotError,
   SessionError,
-} from '../errors.js';
+} from '../errors/index.js';
 import { withoutUndefined } from '../internal/without-undefined.js';
 import { base64Sink } from '../sinks/base64.js';
-import {
-  type CapturedFigure,
-  DEFAULT_SINK_CONCURRENCY,
-  type FigureProblem,
-  type ImageSink,
-  type StoredFigure,
-} from '../sinks/types.js';
+import { DEFAULT_SINK_CONCURRENCY, type ImageSink } from '../sinks/types.js';
 import type {
+  CapturedFigure,
   CaptureOptions,
-  CodeSandboxOptions,
   ExecuteOptions,
   ExecutionResult,
+  FigureProblem,
+  FileFigure,
   PythonError,
-} from './types.js';
+  StoredFigure,
+} from '../types/index.js';
+import type { CodeSandboxOptions } from './code-sandbox-options.js';
 
 const DEFAULT_TIMEOUT_MS = 120_000;
 const DEFAULT_MAX_CODE_BYTES = 1024 * 1024;
@@ -41,19 +36,6 @@ const DEFAULT_MAX_CODE_BYTES = 1024 * 1024;
 const FILE_READ_CONCURRENCY = 4;
 
 const positiveInteger = z.number().int().positive();
-
-const captureSchema = z
-  .object({
-    enabled: z.boolean().optional(),
-    format: z.enum(['png', 'svg', 'jpeg']).optional(),
-    dpi: positiveInteger.max(2400).optional(),
-    maxFigures: z.number().int().nonnegative().max(1000).optional(),
-    maxFigureBytes: positiveInteger.optional(),
-    transport: z.enum(['stdout', 'files']).optional(),
-    chartData: z.boolean().optional(),
-    maxFigureSidePixels: positiveInteger.optional(),
-  })
-  .strict();
 
 const sandboxOptionsSchema = z
   .object({
@@ -73,7 +55,7 @@ const sandboxOptionsSchema = z
         { message: 'expected an image sink such as base64Sink()' },
       )
       .optional(),
-    capture: captureSchema.optional(),
+    capture: captureOptionsSchema.partial().optional(),
     timeoutMs: positiveInteger.optional(),
     maxCodeBytes: positiveInteger.optional(),
   })
@@ -299,7 +281,6 @@ export class CodeSandbox implements AsyncDisposable {
       await old.close();
     }
     const session = await this.#ensureSession(options.abortSignal);
-    this.#checkFileTransport(session);
     if (options.clearContext && session.clearContext) {
       await session.clearContext(withoutUndefined({ abortSignal: options.abortSignal }));
     }
@@ -396,15 +377,6 @@ export class CodeSandbox implements AsyncDisposable {
     if (error) result.error = error;
     if (sessionRestarted) result.sessionRestarted = true;
     return result;
-  }
-
-  #checkFileTransport(session: BackendSession): void {
-    if (!this.#capture.enabled || this.#capture.transport !== 'files') return;
-    if (typeof session.readFile !== 'function') {
-      throw new ConfigError(
-        `capture.transport 'files' needs a backend whose sessions can read files, and the ${this.#backend.name} backend's cannot. Use capture.transport 'stdout'.`,
-      );
-    }
   }
 
   /**

@@ -4,16 +4,16 @@ import {
   AbortError,
   ConfigError,
   InvalidInputError,
-  SandplotError,
+  SandboxPoolBusyError,
   SessionError,
-} from '../errors.js';
+} from '../errors/index.js';
 import { withoutUndefined } from '../internal/without-undefined.js';
 import { withExecutionSpan } from '../observability/execution-span.js';
 import type { ImageSink } from '../sinks/types.js';
+import type { CaptureOptions, ExecuteOptions, ExecutionResult } from '../types/index.js';
 import { CodeSandbox } from './code-sandbox.js';
 import { type BackendLimiters, rateLimitedBackend } from './pool/rate-limited-backend.js';
 import { TokenBucket } from './pool/token-bucket.js';
-import type { CaptureOptions, ExecuteOptions, ExecutionResult } from './types.js';
 
 /** Token-bucket limits on the calls the pool's sandboxes make to the backend. */
 export interface PoolRateLimits {
@@ -49,9 +49,11 @@ export interface SandboxPoolOptions {
   idleTimeoutMs?: number;
   /**
    * Age at which a sandbox's session is replaced, between calls (never during one); the next
-   * result says `sessionRestarted`. Set it under the backend's session timeout by at least
-   * `timeoutMs` (AgentCore: `sessionTimeoutSeconds`, 900 s by default).
-   * @default 840000 (14 minutes) for the agentcore backend, no limit for other backends
+   * result says `sessionRestarted`. Keep it under the backend's session lifetime (AgentCore:
+   * `sessionTimeoutSeconds`, 900 s by default).
+   * @default the backend's `sessionLifetimeMs` less a minute (or less a tenth, when shorter than
+   * ten minutes): 840000 for AgentCore's default 900 s; no limit for backends whose sessions live
+   * until closed
    */
   maxSessionAgeMs?: number;
   /**
@@ -96,17 +98,6 @@ export interface PoolExecuteOptions extends ExecuteOptions {
   toolCallId?: string;
 }
 
-/** Error codes of the pool; `isRetryable` is true for both. */
-export type SandboxPoolErrorCode = 'POOL_QUEUE_FULL' | 'POOL_QUEUE_TIMEOUT';
-
-/** The pool could not give the conversation a sandbox in time (`POOL_QUEUE_TIMEOUT`) or at all (`POOL_QUEUE_FULL`). */
-export class SandboxPoolBusyError extends SandplotError {
-  constructor(code: SandboxPoolErrorCode, message: string) {
-    super(code, message, { isRetryable: true });
-    this.name = 'SandboxPoolBusyError';
-  }
-}
-
 /** One sandbox per conversation, bounded, rate limited and recycled. See docs/scaling.md. */
 export interface SandboxPool extends AsyncDisposable {
   /**
@@ -134,7 +125,6 @@ const DEFAULTS = {
   maxSessions: 20,
   idleTimeoutMs: 300_000,
   evictionGraceMs: 5000,
-  agentCoreMaxSessionAgeMs: 840_000,
   maxQueueLength: 1000,
   queueTimeoutMs: 60_000,
   ratePerSecond: 25,
@@ -261,8 +251,7 @@ class Pool implements SandboxPool {
     this.#idleTimeoutMs = options.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs;
     this.#evictionGraceMs = options.evictionGraceMs ?? DEFAULTS.evictionGraceMs;
     this.#maxSessionAgeMs =
-      options.maxSessionAgeMs ??
-      (options.backend.name === 'agentcore' ? DEFAULTS.agentCoreMaxSessionAgeMs : undefined);
+      options.maxSessionAgeMs ?? defaultMaxSessionAgeMs(options.backend.sessionLifetimeMs);
     this.#maxQueueLength = options.maxQueueLength ?? DEFAULTS.maxQueueLength;
     this.#queueTimeoutMs = options.queueTimeoutMs ?? DEFAULTS.queueTimeoutMs;
     const limits = options.rateLimits ?? {};
@@ -721,6 +710,12 @@ class Pool implements SandboxPool {
       if (oldest !== undefined) this.#lost.delete(oldest);
     }
   }
+}
+
+/** A minute (or a tenth of a short lifetime) before the backend's service ends a session. */
+function defaultMaxSessionAgeMs(sessionLifetimeMs: number | undefined): number | undefined {
+  if (sessionLifetimeMs === undefined) return undefined;
+  return Math.max(1, Math.round(sessionLifetimeMs - Math.min(60_000, sessionLifetimeMs / 10)));
 }
 
 function closedError(): SessionError {

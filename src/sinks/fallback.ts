@@ -1,4 +1,10 @@
-import { AbortError, ConfigError, errorMessage, SandplotError, SinkError } from '../errors.js';
+import {
+  AbortError,
+  ConfigError,
+  errorMessage,
+  SandplotError,
+  SinkError,
+} from '../errors/index.js';
 import { DEFAULT_SINK_CONCURRENCY, type ImageSink } from './types.js';
 
 /**

@@ -3,7 +3,7 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import { ConfigError, errorMessage, SinkError } from '../errors.js';
+import { ConfigError, errorMessage, SinkError } from '../errors/index.js';
 import { extensionFor } from './media.js';
 import type { ImageSink } from './types.js';
 

@@ -1,4 +1,4 @@
-import type { FigureMediaType } from './types.js';
+import type { FigureMediaType } from '../types/index.js';
 
 const extensions: Record<FigureMediaType, string> = {
   'image/png': 'png',

@@ -7,9 +7,10 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { z } from 'zod';
-import { AbortError, ConfigError, errorMessage, SinkError } from '../errors.js';
+import { AbortError, ConfigError, errorMessage, SinkError } from '../errors/index.js';
+import type { CapturedFigure, StoredFigure } from '../types/index.js';
 import { extensionFor } from './media.js';
-import type { CapturedFigure, ImageSink, ImageSinkContext, StoredFigure } from './types.js';
+import type { ImageSink, ImageSinkContext } from './types.js';
 
 /** Server-side encryption S3 applies to each uploaded figure. */
 export type S3ServerSideEncryption = 'AES256' | 'aws:kms';

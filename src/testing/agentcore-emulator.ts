@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import type { SandboxBackend } from '../backends/types.js';
-import { ConfigError, errorMessage } from '../errors.js';
+import { ConfigError, errorMessage } from '../errors/index.js';
 import { EmulatedSession } from './agentcore-emulator/emulated-session.js';
 import { encodeEvent, encodeException } from './agentcore-emulator/event-stream.js';
 import {

@@ -2,12 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { emitWarning } from 'node:process';
 import { z } from 'zod';
 import { summarizeChart } from '../capture/chart-summary.js';
-import { errorMessage, SandplotError, type SandplotErrorCode } from '../errors.js';
+import { errorMessage, SandplotError, type SandplotErrorCode } from '../errors/index.js';
 import { withoutUndefined } from '../internal/without-undefined.js';
 import { withExecutionSpan } from '../observability/execution-span.js';
 import type { PoolExecuteOptions } from '../sandbox/pool.js';
-import type { ExecuteOptions, ExecutionResult } from '../sandbox/types.js';
-import type { FigureProblem } from '../sinks/types.js';
+import type { ExecuteOptions, ExecutionResult, FigureProblem } from '../types/index.js';
 import {
   type FigureLedger,
   forgetFigureLedger,

@@ -1,4 +1,4 @@
-import type { StoredFigure } from '../sinks/types.js';
+import type { StoredFigure } from '../types/index.js';
 import { clipLine } from './text.js';
 
 /** A figure the execute_python tool delivered, with the reference the model saw. */

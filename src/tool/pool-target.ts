@@ -1,6 +1,6 @@
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../errors/index.js';
 import type { PoolExecuteOptions } from '../sandbox/pool.js';
-import type { ExecutionResult } from '../sandbox/types.js';
+import type { ExecutionResult } from '../types/index.js';
 
 /**
  * The part of a `SandboxPool` the execute_python tool uses; `createSandboxPool()` fits. The tool

@@ -6,7 +6,7 @@ import { localBackend } from '../../src/backends/local.js';
 import { EXECUTION_SPAN_ATTRIBUTES as A } from '../../src/observability/execution-span.js';
 import { CodeSandbox } from '../../src/sandbox/code-sandbox.js';
 import { createSandboxPool, type SandboxPool } from '../../src/sandbox/pool.js';
-import type { ExecutionResult } from '../../src/sandbox/types.js';
+import type { ExecutionResult } from '../../src/types/index.js';
 import { firstCode, secondCode } from '../support/adapter-fixtures.js';
 import { recordSpans } from '../support/span-recorder.js';
 

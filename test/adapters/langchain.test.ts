@@ -3,8 +3,8 @@ import { createAgent, fakeModel } from 'langchain';
 import { afterEach, describe, expect, it } from 'vitest';
 import { langchainTool } from '../../src/adapters/langchain.js';
 import type { CodeSandbox } from '../../src/sandbox/code-sandbox.js';
-import type { ExecutionResult } from '../../src/sandbox/types.js';
 import { renderFigureLinks } from '../../src/tool/figure-ledger.js';
+import type { ExecutionResult } from '../../src/types/index.js';
 import {
   failingCode,
   isPng,

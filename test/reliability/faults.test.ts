@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SandplotError } from '../../src/errors.js';
+import { SandplotError } from '../../src/errors/index.js';
 import { CodeSandbox } from '../../src/sandbox/code-sandbox.js';
-import type { ExecutionResult } from '../../src/sandbox/types.js';
 import { type AgentCoreEmulator, startAgentCoreEmulator } from '../../src/testing.js';
+import type { ExecutionResult } from '../../src/types/index.js';
 import { emulatorBackend } from '../support/agentcore-clients.js';
 import { recordCase } from './support/case-ledger.js';
 import {

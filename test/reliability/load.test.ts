@@ -3,11 +3,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { localBackend } from '../../src/backends/local.js';
 import type { SandboxBackend } from '../../src/backends/types.js';
 import { CodeSandbox } from '../../src/sandbox/code-sandbox.js';
-import type { ExecutionResult } from '../../src/sandbox/types.js';
 import {
   type AgentCoreEmulator,
   startAgentCoreEmulator,
 } from '../../src/testing/agentcore-emulator.js';
+import type { ExecutionResult } from '../../src/types/index.js';
 import { emulatorBackend } from '../support/agentcore-clients.js';
 import { recordCase } from './support/case-ledger.js';
 import { countingBackend } from './support/counting-backend.js';

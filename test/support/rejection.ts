@@ -1,4 +1,4 @@
-import { SandplotError } from '../../src/errors.js';
+import { SandplotError } from '../../src/errors/index.js';
 
 /** The SandplotError a promise rejects with; anything else (or no rejection) fails the test. */
 export async function sandplotRejection(promise: Promise<unknown>): Promise<SandplotError> {

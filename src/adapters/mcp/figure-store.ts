@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { errorMessage, SandplotError } from '../../errors.js';
+import { errorMessage, SandplotError } from '../../errors/index.js';
 import type { ExecutePythonToolOutput } from '../../tool/execute-python.js';
 import type { FigureLedger, LedgerFigure } from '../../tool/figure-ledger.js';
 import { isShareableUrl } from '../../tool/figure-ledger.js';

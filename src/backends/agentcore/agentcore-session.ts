@@ -15,7 +15,7 @@ import {
   type SandplotError,
   SessionError,
   TimeoutError,
-} from '../../errors.js';
+} from '../../errors/index.js';
 import type { BackendRunOptions, BackendRunResult, BackendSession, SandboxFile } from '../types.js';
 import { backoffDelayMs, sleep } from './backoff.js';
 import { stopOnExit } from './exit-stop.js';

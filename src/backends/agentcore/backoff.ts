@@ -1,4 +1,4 @@
-import { AbortError } from '../../errors.js';
+import { AbortError } from '../../errors/index.js';
 
 /** Pause before retry number `attempt` (0-based): full jitter over an exponential ceiling. */
 export function backoffDelayMs(attempt: number, baseDelayMs: number, maxDelayMs: number): number {

@@ -4,7 +4,7 @@ import {
   ConfigError,
   SandplotError,
   SessionError,
-} from '../../errors.js';
+} from '../../errors/index.js';
 
 /** What the backend does about an error from the service or the network. */
 export type ErrorKind =

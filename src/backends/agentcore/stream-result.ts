@@ -3,7 +3,7 @@ import type {
   ContentBlock,
   TaskStatus,
 } from '@aws-sdk/client-bedrock-agentcore';
-import type { CapturedFigure, FigureMediaType } from '../../sinks/types.js';
+import type { CapturedFigure, FigureMediaType } from '../../types/index.js';
 import { EmptyStreamError, STREAM_EXCEPTION_MEMBERS } from './service-errors.js';
 
 /** A file the service sent back as an embedded resource (readFiles). */

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { ConfigError } from '../../errors.js';
+import { ConfigError } from '../../errors/index.js';
 import type { PythonInfo } from './find-python.js';
 import { bwrapSandboxArguments } from './sandbox-command.js';
 import type { SandboxUser } from './sandbox-user.js';

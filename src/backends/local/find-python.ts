@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { access, constants, realpath } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { ConfigError } from '../../errors.js';
+import { ConfigError } from '../../errors/index.js';
 
 /** A Python interpreter that can import matplotlib. */
 export interface PythonInfo {

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp } from 'node:fs/promises';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { AbortError, BackendError, InvalidInputError, SessionError } from '../../errors.js';
+import { AbortError, BackendError, InvalidInputError, SessionError } from '../../errors/index.js';
 import { closeOnTerminationSignal } from '../../internal/termination-signals.js';
 import serverSource from '../python/local-server.py?raw';
 import type { BackendRunOptions, BackendRunResult, BackendSession, SandboxFile } from '../types.js';

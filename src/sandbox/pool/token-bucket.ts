@@ -1,4 +1,4 @@
-import { AbortError } from '../../errors.js';
+import { AbortError } from '../../errors/index.js';
 
 export interface TokenBucketOptions {
   /** Tokens added per second. */

@@ -11,7 +11,7 @@ import type {
   SandboxBackend,
   SandboxFile,
 } from '../../backends/types.js';
-import { BackendError } from '../../errors.js';
+import { BackendError } from '../../errors/index.js';
 
 /** Runs each request line's code in one shared namespace and answers with one JSON line. */
 const SERVER = `

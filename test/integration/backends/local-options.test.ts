@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { localBackend } from '../../../src/backends/local.js';
-import { SandplotError } from '../../../src/errors.js';
+import { SandplotError } from '../../../src/errors/index.js';
 
 async function failure(run: () => Promise<unknown> | unknown): Promise<SandplotError> {
   try {

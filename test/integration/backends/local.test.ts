@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { localBackend } from '../../../src/backends/local.js';
 import type { BackendSession } from '../../../src/backends/types.js';
-import { SandplotError } from '../../../src/errors.js';
+import { SandplotError } from '../../../src/errors/index.js';
 import { runCell } from '../../support/local-run.js';
 
 const PNG_LIKE = new Uint8Array([

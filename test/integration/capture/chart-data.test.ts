@@ -1,19 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localBackend } from '../../../src/backends/local.js';
+import { salesAnalysisCode } from '../../../src/cli/sales-analysis.js';
+import { CodeSandbox } from '../../../src/sandbox/code-sandbox.js';
+import { localDirSink } from '../../../src/sinks/local-dir.js';
+import { createExecutePythonTool } from '../../../src/tool/execute-python.js';
 import type {
   BarSeries,
+  CaptureOptions,
   ChartSeries,
   FigureChart,
   LineSeries,
   PieSeries,
   ScatterSeries,
-} from '../../../src/capture/chart.js';
-import { salesAnalysisCode } from '../../../src/cli/sales-analysis.js';
-import { CodeSandbox } from '../../../src/sandbox/code-sandbox.js';
-import type { CaptureOptions } from '../../../src/sandbox/types.js';
-import { localDirSink } from '../../../src/sinks/local-dir.js';
-import type { StoredFigure } from '../../../src/sinks/types.js';
-import { createExecutePythonTool } from '../../../src/tool/execute-python.js';
+  StoredFigure,
+} from '../../../src/types/index.js';
 import sales from '../../support/fixtures/sales.json' with { type: 'json' };
 
 const products = ['Product A', 'Product B', 'Product C'] as const;

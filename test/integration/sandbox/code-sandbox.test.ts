@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { localBackend } from '../../../src/backends/local.js';
 import type { BackendSession, SandboxBackend } from '../../../src/backends/types.js';
-import { SandplotError } from '../../../src/errors.js';
+import { SandplotError } from '../../../src/errors/index.js';
 import { CodeSandbox } from '../../../src/sandbox/code-sandbox.js';
 import { base64Sink } from '../../../src/sinks/base64.js';
 import { fallbackSink } from '../../../src/sinks/fallback.js';

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SandplotError } from '../../../src/errors.js';
+import { SandplotError } from '../../../src/errors/index.js';
 import { createSandboxPool, type SandboxPool } from '../../../src/sandbox/pool.js';
 import { plainPythonBackend } from '../../../src/testing/agentcore-emulator/plain-python.js';
 import {

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSandboxPool, type SandboxPool } from '../../../src/sandbox/pool.js';
-import type { ExecutionResult } from '../../../src/sandbox/types.js';
 import {
   type AgentCoreEmulator,
   startAgentCoreEmulator,
 } from '../../../src/testing/agentcore-emulator.js';
+import type { ExecutionResult } from '../../../src/types/index.js';
 import { emulatorBackend } from '../../support/agentcore-clients.js';
 
 let emulator: AgentCoreEmulator | undefined;

@@ -1,11 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SandplotError, SinkError } from '../../../src/errors.js';
+import { SandplotError, SinkError } from '../../../src/errors/index.js';
 import { s3Sink } from '../../../src/s3.js';
 import { base64Sink } from '../../../src/sinks/base64.js';
 import { fallbackSink } from '../../../src/sinks/fallback.js';
-import type { CapturedFigure, FigureProblem, ImageSinkContext } from '../../../src/sinks/types.js';
+import type { ImageSinkContext } from '../../../src/sinks/types.js';
+import type { CapturedFigure, FigureProblem } from '../../../src/types/index.js';
 import { pngSize, tinyPng } from '../../support/png.js';
 import { type S3TestServer, startS3TestServer } from '../../support/s3-server.js';
 

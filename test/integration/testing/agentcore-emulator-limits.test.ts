@@ -5,7 +5,7 @@ import {
   StopCodeInterpreterSessionCommand,
 } from '@aws-sdk/client-bedrock-agentcore';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../src/errors.js';
+import { ConfigError } from '../../../src/errors/index.js';
 import { CodeSandbox } from '../../../src/sandbox/code-sandbox.js';
 import { createSandboxPool } from '../../../src/sandbox/pool.js';
 import {

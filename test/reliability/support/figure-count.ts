@@ -1,5 +1,5 @@
-import type { ExecutionResult } from '../../../src/sandbox/types.js';
 import type { AgentCoreEmulator } from '../../../src/testing.js';
+import type { ExecutionResult } from '../../../src/types/index.js';
 
 /** Python that makes `count` small figures titled `label-0`, `label-1`... and shows them. */
 export function plotCode(label: string, count = 1): string {

@@ -1,6 +1,5 @@
 import fc from 'fast-check';
-import type { PythonError } from '../../../src/sandbox/types.js';
-import type { CapturedFigure, FigureProblem } from '../../../src/sinks/types.js';
+import type { CapturedFigure, FigureProblem, PythonError } from '../../../src/types/index.js';
 import type { CorpusMarker } from './prelude-marker-corpus.js';
 
 /** A piece of a generated stdout stream, with what the parser must make of it. */

@@ -3,8 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type WrapCodeOptions, wrapPythonCode } from '../../../src/capture/wrap-code.js';
-import type { PythonError } from '../../../src/sandbox/types.js';
-import type { CapturedFigure, FigureProblem } from '../../../src/sinks/types.js';
+import type { CapturedFigure, FigureProblem, PythonError } from '../../../src/types/index.js';
 
 /** One marker line the real prelude printed, with what it means read independently of the parser. */
 export type CorpusMarker =

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { admitFigures } from '../../../src/capture/admit-figures.js';
-import type { FigureProblem } from '../../../src/sinks/types.js';
+import type { FigureProblem } from '../../../src/types/index.js';
 
 describe('admitFigures', () => {
   test('keeps the first figure of each index, at most maxFigures, and lists the rest', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ChartAxes, ChartSeries, FigureChart } from '../../../src/capture/chart.js';
 import { summarizeChart } from '../../../src/capture/chart-summary.js';
+import type { ChartAxes, ChartSeries, FigureChart } from '../../../src/types/index.js';
 
 function oneAxes(series: ChartSeries[], axes: Partial<ChartAxes> = {}): FigureChart {
   return {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { FigureChart } from '../../../src/capture/chart.js';
 import { parseFigureMarkers } from '../../../src/capture/parse-markers.js';
 import { CHART_LIMITS, readChart } from '../../../src/capture/read-chart.js';
+import type { FigureChart } from '../../../src/types/index.js';
 import { tinyPng } from '../../support/png.js';
 
 const nonce = '0123456789abcdef0123456789abcdef';

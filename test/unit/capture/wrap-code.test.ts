@@ -3,15 +3,16 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CAPTURE } from '../../../src/capture/capture-options.js';
 import { figureFilePath } from '../../../src/capture/figure-files.js';
 import {
   checkFigureData,
   createFigureMarkerParser,
   parseFigureMarkers,
 } from '../../../src/capture/parse-markers.js';
-import { createNonce, DEFAULT_CAPTURE, wrapPythonCode } from '../../../src/capture/wrap-code.js';
-import { SandplotError } from '../../../src/errors.js';
-import type { CaptureOptions } from '../../../src/sandbox/types.js';
+import { createNonce, wrapPythonCode } from '../../../src/capture/wrap-code.js';
+import { SandplotError } from '../../../src/errors/index.js';
+import type { CaptureOptions } from '../../../src/types/index.js';
 import { pngSize } from '../../support/png.js';
 
 const PYTHON = '/usr/bin/python3';

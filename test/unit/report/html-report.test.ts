@@ -7,10 +7,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FigureChart } from '../../../src/capture/chart.js';
 import { renderHtmlReport } from '../../../src/report/html-report.js';
-import type { ExecutionResult } from '../../../src/sandbox/types.js';
-import type { StoredFigure } from '../../../src/sinks/types.js';
+import type { ExecutionResult, FigureChart, StoredFigure } from '../../../src/types/index.js';
 import { tinyPng } from '../../support/png.js';
 import { sandplotRejection } from '../../support/rejection.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../src/errors.js';
+import { ConfigError } from '../../../src/errors/index.js';
 import { EXECUTION_SPAN_ATTRIBUTES as A } from '../../../src/observability/execution-span.js';
 import { TokenBucket } from '../../../src/sandbox/pool/token-bucket.js';
 import { createSandboxPool, type SandboxPoolOptions } from '../../../src/sandbox/pool.js';

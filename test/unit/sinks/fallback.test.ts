@@ -2,11 +2,11 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, SinkError } from '../../../src/errors.js';
+import { ConfigError, SinkError } from '../../../src/errors/index.js';
 import { base64Sink } from '../../../src/sinks/base64.js';
 import { fallbackSink } from '../../../src/sinks/fallback.js';
 import { localDirSink } from '../../../src/sinks/local-dir.js';
-import type { FigureProblem } from '../../../src/sinks/types.js';
+import type { FigureProblem } from '../../../src/types/index.js';
 import { tinyPng } from '../../support/png.js';
 
 async function unwritableDir(): Promise<string> {

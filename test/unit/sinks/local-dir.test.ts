@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, SinkError } from '../../../src/errors.js';
+import { ConfigError, SinkError } from '../../../src/errors/index.js';
 import { localDirSink } from '../../../src/sinks/local-dir.js';
 import { tinyPng } from '../../support/png.js';
 

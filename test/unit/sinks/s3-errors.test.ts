@@ -1,7 +1,7 @@
 import { NoSuchBucket, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, SinkError } from '../../../src/errors.js';
+import { ConfigError, SinkError } from '../../../src/errors/index.js';
 import { s3Sink } from '../../../src/s3.js';
 import type { S3SinkOptions } from '../../../src/sinks/s3.js';
 import { tinyPng } from '../../support/png.js';

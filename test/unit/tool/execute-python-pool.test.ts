@@ -1,18 +1,13 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, SandplotError } from '../../../src/errors.js';
+import { ConfigError, SandboxPoolBusyError, SandplotError } from '../../../src/errors/index.js';
 import { EXECUTION_SPAN_ATTRIBUTES as A } from '../../../src/observability/execution-span.js';
 import { CodeSandbox } from '../../../src/sandbox/code-sandbox.js';
-import {
-  createSandboxPool,
-  type PoolExecuteOptions,
-  SandboxPoolBusyError,
-} from '../../../src/sandbox/pool.js';
-import type { ExecutionResult } from '../../../src/sandbox/types.js';
-import type { StoredFigure } from '../../../src/sinks/types.js';
+import { createSandboxPool, type PoolExecuteOptions } from '../../../src/sandbox/pool.js';
 import { plainPythonBackend } from '../../../src/testing/agentcore-emulator/plain-python.js';
 import { createExecutePythonTool } from '../../../src/tool/execute-python.js';
 import { forgetFigureLedger, getFigureLedger } from '../../../src/tool/figure-ledger.js';
 import { isExecutePythonPool } from '../../../src/tool/pool-target.js';
+import type { ExecutionResult, StoredFigure } from '../../../src/types/index.js';
 import { tinyPng } from '../../support/png.js';
 import { recordSpans } from '../../support/span-recorder.js';
 

@@ -1,11 +1,10 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { BackendError, InvalidInputError, SandplotError } from '../../../src/errors.js';
-import type { ExecuteOptions, ExecutionResult } from '../../../src/sandbox/types.js';
-import type { StoredFigure } from '../../../src/sinks/types.js';
+import { BackendError, InvalidInputError, SandplotError } from '../../../src/errors/index.js';
 import { createExecutePythonTool } from '../../../src/tool/execute-python.js';
 import { getFigureLedger, renderFigureLinks } from '../../../src/tool/figure-ledger.js';
+import type { ExecuteOptions, ExecutionResult, StoredFigure } from '../../../src/types/index.js';
 import { tinyPng } from '../../support/png.js';
 
 const tinyPngBase64 = Buffer.from(tinyPng).toString('base64');

@@ -1,0 +1,43 @@
+import type { FigureProblem, StoredFigure } from './figure.js';
+
+export interface ExecuteOptions {
+  /** What the code does, in a few words; kept for logs and tools. */
+  description?: string;
+  /** Overrides the sandbox's `timeoutMs` for this call. @default the sandbox's `timeoutMs` */
+  timeoutMs?: number;
+  /** Cancels the call: the running code is interrupted and the promise rejects with an `AbortError`. */
+  abortSignal?: AbortSignal;
+  /** Run in a fresh session: variables from earlier calls are dropped first. @default false */
+  clearContext?: boolean;
+  /** User output as it arrives, figure markers already removed. */
+  onStdout?: (text: string) => void;
+  /** Standard error as it arrives. */
+  onStderr?: (text: string) => void;
+}
+
+/** A Python exception, with line numbers of the user's code. */
+export interface PythonError {
+  /** Exception class name, e.g. `ZeroDivisionError`; `TimeoutError` and `SandboxCrashed` for those outcomes. */
+  name: string;
+  value: string;
+  traceback: string;
+}
+
+export interface ExecutionResult {
+  /** Unique and random; used in sink keys. */
+  executionId: string;
+  /** User output only: figure markers removed. */
+  stdout: string;
+  stderr: string;
+  exitCode: number | null;
+  /** The code raised, timed out, or the sandbox died. */
+  isError: boolean;
+  error?: PythonError;
+  durationMs: number;
+  /** In the order the code made them. */
+  figures: StoredFigure[];
+  /** Figures that could not be captured or stored, and why. */
+  problems: FigureProblem[];
+  /** The previous session was lost (expired or crashed): variables from earlier calls are gone. */
+  sessionRestarted?: boolean;
+}
