@@ -53,22 +53,7 @@ export { fallbackSink } from './sinks/fallback.js';
 export type { LocalDirSinkOptions } from './sinks/local-dir.js';
 export { localDirSink } from './sinks/local-dir.js';
 export type { ImageSink, ImageSinkContext } from './sinks/types.js';
-export type {
-  ExecutePythonInput,
-  ExecutePythonSandbox,
-  ExecutePythonTarget,
-  ExecutePythonTool,
-  ExecutePythonToolOptions,
-  ExecutePythonToolOutput,
-  InvokeOptions,
-  JsonSchema,
-  ToolImage,
-} from './tool/execute-python.js';
-export {
-  createExecutePythonTool,
-  DEFAULT_TOOL_DESCRIPTION,
-  executePythonInputSchema,
-} from './tool/execute-python.js';
+export { createExecutePythonTool } from './tool/execute-python.js';
 export type {
   FigureLedger,
   LedgerFigure,
@@ -82,6 +67,19 @@ export {
 } from './tool/figure-ledger.js';
 export type { ConversationIdOption, ExecutePythonPool } from './tool/pool-target.js';
 export { isExecutePythonPool } from './tool/pool-target.js';
+export type { JsonSchema } from './tool/tool-input.js';
+export { executePythonInputSchema } from './tool/tool-input.js';
+export { DEFAULT_TOOL_DESCRIPTION } from './tool/tool-options.js';
+export type {
+  ExecutePythonInput,
+  ExecutePythonSandbox,
+  ExecutePythonTarget,
+  ExecutePythonTool,
+  ExecutePythonToolOptions,
+  ExecutePythonToolOutput,
+  InvokeOptions,
+  ToolImage,
+} from './tool/tool-types.js';
 export type {
   BarSeries,
   CapturedFigure,

@@ -1,7 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { errorMessage } from '../errors/index.js';
+import {
+  type FigureBytesSource,
+  figureBytesSource,
+  readFigureBytesFrom,
+} from '../tool/figure-bytes.js';
 import type { FigureMediaType, StoredFigure } from '../types/index.js';
 
 /** How a figure appears in the report: its bytes inline, a link, or only a note saying why not. */
@@ -21,13 +24,11 @@ const embeddableTypes: ReadonlySet<string> = new Set<FigureMediaType>([
   'image/svg+xml',
 ]);
 
-const dataUrlPattern = /^data:(image\/(?:png|jpeg|svg\+xml));base64,([A-Za-z0-9+/]*={0,2})$/;
-
 /**
- * Finds a stored figure's bytes wherever its sink left them (in memory, in a file, behind a
- * URL) and turns them into a `data:` URL the report can show offline. The media type comes from
- * the allow-list above and the payload is re-encoded base64, so nothing in the URL is markup;
- * SVG is shown only through `<img>`, where its scripts never run.
+ * Finds a stored figure's bytes wherever its sink left them (in memory, in a data: URL, in a
+ * file, behind a URL) and turns them into a `data:` URL the report can show offline. The media
+ * type comes from the allow-list above and the payload is re-encoded base64, so nothing in the URL
+ * is markup; SVG is shown only through `<img>`, where its scripts never run.
  */
 export async function embedFigure(
   figure: StoredFigure,
@@ -39,32 +40,32 @@ export async function embedFigure(
       note: `Not shown: ${figure.mediaType} is not an image type the report embeds.`,
     };
   }
-  if (figure.data !== undefined) {
-    return inline(figure.mediaType, figure.data, `${figure.sink} sink, in memory`);
+  const source = figureBytesSource(figure);
+  if (!source) {
+    return {
+      kind: 'missing',
+      note: `Not shown: the ${figure.sink} sink left neither the bytes, a file nor an http(s) URL.`,
+    };
   }
-  const dataUrl = dataUrlPattern.exec(figure.url);
-  if (dataUrl) {
-    const [, mediaType, payload] = dataUrl as unknown as [string, FigureMediaType, string];
-    return inline(mediaType, Buffer.from(payload, 'base64'), `${figure.sink} sink, data URL`);
-  }
-  const path = figure.path ?? (figure.url.startsWith('file:') ? fileURLToPath(figure.url) : '');
-  if (path !== '') return fromFile(figure, path);
-  if (/^https?:\/\//i.test(figure.url)) return fromUrl(figure, options);
-  return {
-    kind: 'missing',
-    note: `Not shown: the ${figure.sink} sink left neither the bytes, a file nor an http(s) URL.`,
-  };
+  if (source.kind === 'file') return fromFile(figure, source);
+  if (source.kind === 'http') return fromUrl(figure, source, options);
+  const where = source.kind === 'memory' ? 'in memory' : 'data URL';
+  return inline(figure, await readFigureBytesFrom(source), `${figure.sink} sink, ${where}`);
 }
 
-function inline(mediaType: FigureMediaType, bytes: Uint8Array, source: string): FigureEmbedding {
+function inline(figure: StoredFigure, bytes: Uint8Array, source: string): FigureEmbedding {
   const base64 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
-  return { kind: 'inline', dataUrl: `data:${mediaType};base64,${base64}`, source };
+  return { kind: 'inline', dataUrl: `data:${figure.mediaType};base64,${base64}`, source };
 }
 
-async function fromFile(figure: StoredFigure, path: string): Promise<FigureEmbedding> {
+async function fromFile(
+  figure: StoredFigure,
+  source: FigureBytesSource & { kind: 'file' },
+): Promise<FigureEmbedding> {
+  const { path } = source;
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(path);
+    bytes = await readFigureBytesFrom(source);
   } catch (error) {
     return { kind: 'missing', note: `Not shown: could not read ${path}: ${errorMessage(error)}.` };
   }
@@ -74,11 +75,12 @@ async function fromFile(figure: StoredFigure, path: string): Promise<FigureEmbed
       note: `Not shown: ${path} has ${bytes.byteLength} bytes, but the stored figure had ${figure.byteLength}; the file changed since.`,
     };
   }
-  return inline(figure.mediaType, bytes, `${figure.sink} sink, file ${basename(path)}`);
+  return inline(figure, bytes, `${figure.sink} sink, file ${basename(path)}`);
 }
 
 async function fromUrl(
   figure: StoredFigure,
+  source: FigureBytesSource & { kind: 'http' },
   options: FigureEmbeddingOptions,
 ): Promise<FigureEmbedding> {
   const expires = figure.expiresAt
@@ -92,18 +94,15 @@ async function fromUrl(
     };
   }
   try {
-    const response = await fetch(figure.url, {
-      signal: AbortSignal.timeout(options.fetchTimeoutMs),
+    // More bytes than the sink stored are not this figure's: the download stops there.
+    const bytes = await readFigureBytesFrom(source, {
+      maxBytes: figure.byteLength,
+      timeoutMs: options.fetchTimeoutMs,
     });
-    if (!response.ok) {
-      await response.body?.cancel();
-      throw new Error(`HTTP ${response.status}`);
-    }
-    const bytes = new Uint8Array(await response.arrayBuffer());
     if (bytes.byteLength !== figure.byteLength) {
       throw new Error(`got ${bytes.byteLength} bytes, expected ${figure.byteLength}`);
     }
-    return inline(figure.mediaType, bytes, `${figure.sink} sink, fetched`);
+    return inline(figure, bytes, `${figure.sink} sink, fetched`);
   } catch (error) {
     return {
       kind: 'link',

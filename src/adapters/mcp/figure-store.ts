@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
-import { errorMessage, SandplotError } from '../../errors/index.js';
-import type { ExecutePythonToolOutput } from '../../tool/execute-python.js';
+import { BackendError, errorMessage } from '../../errors/index.js';
+import { readFigureBytes } from '../../tool/figure-bytes.js';
 import type { FigureLedger, LedgerFigure } from '../../tool/figure-ledger.js';
-import { isShareableUrl } from '../../tool/figure-ledger.js';
+import type { ExecutePythonToolOutput } from '../../tool/tool-types.js';
 
 /** A figure's bytes, as an MCP resource read returns them. */
 export interface FigureBytes {
@@ -19,7 +18,7 @@ export interface FigureBytes {
 export interface FigureStore {
   /** Remembers the bytes of one call's figures that the output has at hand. */
   remember(output: ExecutePythonToolOutput, conversationId?: string): void;
-  /** The bytes of the figure with reference `ref`; throws a SandplotError `FILE_NOT_FOUND`. */
+  /** The bytes of the figure with reference `ref`; throws a BackendError `FILE_NOT_FOUND`. */
   read(ref: number, abortSignal?: AbortSignal, conversationId?: string): Promise<FigureBytes>;
   /** Drops the cached bytes of one conversation. */
   forget(conversationId: string): void;
@@ -30,6 +29,10 @@ export type LedgerLookup = (conversationId: string | undefined) => FigureLedger;
 
 const FETCH_TIMEOUT_MS = 30_000;
 
+/**
+ * Keeps the bytes of the figures the tool delivered within `maxCachedBytes` (the oldest evicted
+ * first), and reads the others back from where their sink left them.
+ */
 export function createFigureStore(
   ledger: FigureLedger | LedgerLookup,
   maxCachedBytes: number,
@@ -66,23 +69,36 @@ export function createFigureStore(
     async read(ref, abortSignal, conversationId) {
       const figure = ledgerOf(conversationId).figures.find((entry) => entry.ref === ref);
       if (!figure) {
-        throw new SandplotError(
-          'FILE_NOT_FOUND',
+        throw new BackendError(
           `There is no figure ${ref} in this session: figures are numbered from 1 in the order execute_python made them.`,
+          { code: 'FILE_NOT_FOUND' },
         );
       }
       const cached = cache.get(keyOf(conversationId, ref));
       if (cached) return { figure, data: cached };
+      let read: Awaited<ReturnType<typeof readFigureBytes>>;
       try {
-        return { figure, data: await fetchBytes(figure, abortSignal) };
+        // More bytes than the sink stored are not this figure's.
+        read = await readFigureBytes(figure, {
+          maxBytes: figure.byteLength,
+          fetchRemote: true,
+          abortSignal,
+          timeoutMs: FETCH_TIMEOUT_MS,
+        });
       } catch (error) {
         if (abortSignal?.aborted) throw error;
-        throw new SandplotError(
-          'FILE_NOT_FOUND',
+        throw new BackendError(
           `The bytes of ${figure.label} could not be read from ${describeUrl(figure.url)}: ${errorMessage(error)}`,
-          { cause: error },
+          { code: 'FILE_NOT_FOUND', cause: error },
         );
       }
+      if (!read) {
+        throw new BackendError(
+          `The bytes of ${figure.label} are gone: the image sink kept none and gave no readable URL.`,
+          { code: 'FILE_NOT_FOUND' },
+        );
+      }
+      return { figure, data: read.data };
     },
     forget(conversationId) {
       const prefix = keyOf(conversationId, 0).replace(/0$/, '');
@@ -93,20 +109,6 @@ export function createFigureStore(
       }
     },
   };
-}
-
-async function fetchBytes(figure: LedgerFigure, abortSignal?: AbortSignal): Promise<Uint8Array> {
-  if (figure.path) return new Uint8Array(await readFile(figure.path));
-  const dataUrl = /^data:[^;,]*;base64,(.*)$/s.exec(figure.url);
-  if (dataUrl) return new Uint8Array(Buffer.from(dataUrl[1] ?? '', 'base64'));
-  if (isShareableUrl(figure.url)) {
-    const signals = [AbortSignal.timeout(FETCH_TIMEOUT_MS)];
-    if (abortSignal) signals.push(abortSignal);
-    const response = await fetch(figure.url, { signal: AbortSignal.any(signals) });
-    if (!response.ok) throw new Error(`HTTP ${response.status} from ${new URL(figure.url).host}`);
-    return new Uint8Array(await response.arrayBuffer());
-  }
-  throw new Error('the image sink kept no bytes and gave no readable URL');
 }
 
 function describeUrl(url: string): string {
