@@ -1,13 +1,15 @@
 import { type Tool, type ToolExecutionOptions, tool } from 'ai';
-import {
-  createExecutePythonTool,
-  type ExecutePythonInput,
-  type ExecutePythonTarget,
-  type ExecutePythonTool,
-  type ExecutePythonToolOptions,
-  type ExecutePythonToolOutput,
-} from '../tool/execute-python.js';
+import { createExecutePythonTool } from '../tool/execute-python.js';
 import { isShareableUrl } from '../tool/figure-ledger.js';
+import type {
+  ExecutePythonInput,
+  ExecutePythonTarget,
+  ExecutePythonTool,
+  ExecutePythonToolOptions,
+  ExecutePythonToolOutput,
+} from '../tool/tool-types.js';
+import { conversationIdIn } from './shared/conversation-id.js';
+import { toBase64 } from './shared/image-base64.js';
 
 /**
  * Options of `aiSdkTool`: the tool options, with `conversationId` a function of the AI SDK's
@@ -17,10 +19,7 @@ export type AiSdkToolOptions = ExecutePythonToolOptions<ToolExecutionOptions>;
 
 /** The default conversation id of an AI SDK tool call: `experimental_context.conversationId`. */
 export function aiSdkConversationId(options: ToolExecutionOptions): string | undefined {
-  const context = options.experimental_context;
-  if (typeof context !== 'object' || context === null) return undefined;
-  const id: unknown = (context as { conversationId?: unknown }).conversationId;
-  return typeof id === 'string' && id.length > 0 ? id : undefined;
+  return conversationIdIn(options.experimental_context);
 }
 
 const AI_SDK_CONVERSATION_ID_HELP =
@@ -140,9 +139,7 @@ export function toAiSdkOutput(output: ExecutePythonToolOutput): AiSdkExecutePyth
     images: output.images.map((image) => ({
       ref: image.ref,
       mediaType: image.mediaType,
-      data: Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength).toString(
-        'base64',
-      ),
+      data: toBase64(image.data),
     })),
   };
   if (output.errorCode) summary.errorCode = output.errorCode;

@@ -10,15 +10,18 @@ import {
   type ToolSpecification,
   type ToolUseBlock,
 } from '@aws-sdk/client-bedrock-runtime';
-import { SandplotError } from '../errors/index.js';
+import { ConfigError } from '../errors/index.js';
+import { createExecutePythonTool } from '../tool/execute-python.js';
+import type {
+  ExecutePythonTarget,
+  ExecutePythonTool,
+  ExecutePythonToolOptions,
+  ExecutePythonToolOutput,
+} from '../tool/tool-types.js';
 import {
-  createExecutePythonTool,
-  type ExecutePythonTarget,
-  type ExecutePythonTool,
-  type ExecutePythonToolOptions,
-  type ExecutePythonToolOutput,
-} from '../tool/execute-python.js';
-import type { FigureLedger, LedgerFigure } from '../tool/figure-ledger.js';
+  type ConversationFigures,
+  defineConversationFigures,
+} from './shared/conversation-figures.js';
 
 /** Options of one `handleToolUse` call. */
 export interface ConverseToolUseOptions {
@@ -46,17 +49,11 @@ export interface ConverseToolContext {
 export type ConverseToolOptions = ExecutePythonToolOptions<ConverseToolContext>;
 
 /** The execute_python tool for the Bedrock Converse API. */
-export interface ConverseExecutePythonTool extends ConverseToolHandler {
-  /** The framework-neutral tool underneath. */
+export interface ConverseExecutePythonTool extends ConverseToolHandler, ConversationFigures {
+  /** The framework-neutral tool underneath (as on the other adapters' tools). */
+  readonly sandplotTool: ExecutePythonTool<ConverseToolContext>;
+  /** @deprecated Use sandplotTool. */
   readonly tool: ExecutePythonTool<ConverseToolContext>;
-  /** The sandbox's figure ledger: every figure made so far, for `renderFigureLinks`. On a pool: `figuresFor`. */
-  readonly figures: readonly LedgerFigure[];
-  /** The figures made so far in one conversation (on a sandbox: all of them). */
-  figuresFor(conversationId: string): readonly LedgerFigure[];
-  /** The figure ledger of one conversation (on a sandbox: the sandbox's). */
-  ledgerFor(conversationId: string): FigureLedger;
-  /** Forgets a conversation's figures (on a pool: drops its ledger). */
-  forgetConversation(conversationId: string): void;
   /** The model-facing output of the last call, for logging. */
   readonly lastOutput: ExecutePythonToolOutput | undefined;
 }
@@ -79,19 +76,16 @@ export function converseTool(
     ...options,
   });
   let lastOutput: ExecutePythonToolOutput | undefined;
-  return {
-    tool,
+  const handler: Omit<ConverseExecutePythonTool, keyof ConversationFigures> = {
+    sandplotTool: tool,
+    get tool() {
+      return tool;
+    },
     toolSpec: {
       name: tool.name,
       description: tool.description,
       inputSchema: converseSchema(tool.jsonSchema),
     },
-    get figures() {
-      return tool.figures;
-    },
-    figuresFor: (conversationId) => tool.figuresFor(conversationId),
-    ledgerFor: (conversationId) => tool.ledgerFor(conversationId),
-    forgetConversation: (conversationId) => tool.forgetConversation(conversationId),
     get lastOutput() {
       return lastOutput;
     },
@@ -115,6 +109,7 @@ export function converseTool(
       return toConverseToolResult(toolUseId, output);
     },
   };
+  return defineConversationFigures(handler, tool);
 }
 
 /** Maps the neutral output to a Converse `{ toolResult }` content block. */
@@ -197,9 +192,8 @@ export async function runConverseToolLoop(
 ): Promise<ConverseToolLoopResult> {
   const maxSteps = options.maxSteps ?? 10;
   if (!Number.isInteger(maxSteps) || maxSteps < 1) {
-    throw new SandplotError(
-      'CONFIG_INVALID',
-      'runConverseToolLoop: maxSteps must be a positive integer.',
+    throw new ConfigError(
+      `Invalid runConverseToolLoop options: maxSteps must be a positive integer, got ${String(maxSteps)}.`,
     );
   }
   const byName = new Map(options.tools.map((tool) => [tool.toolSpec.name, tool]));

@@ -1,17 +1,22 @@
 import type { CallbackManagerForToolRun } from '@langchain/core/callbacks/manager';
 import { isToolMessage, ToolMessage } from '@langchain/core/messages';
 import { StructuredTool, type ToolRunnableConfig } from '@langchain/core/tools';
-import {
-  createExecutePythonTool,
-  type ExecutePythonInput,
-  type ExecutePythonTarget,
-  type ExecutePythonTool,
-  type ExecutePythonToolOptions,
-  type ExecutePythonToolOutput,
-  executePythonInputSchema,
-} from '../tool/execute-python.js';
-import type { FigureLedger, LedgerFigure } from '../tool/figure-ledger.js';
+import { createExecutePythonTool } from '../tool/execute-python.js';
+import { executePythonInputSchema } from '../tool/tool-input.js';
+import type {
+  ExecutePythonInput,
+  ExecutePythonTarget,
+  ExecutePythonTool,
+  ExecutePythonToolOptions,
+  ExecutePythonToolOutput,
+} from '../tool/tool-types.js';
 import type { ExecutionResult } from '../types/index.js';
+import {
+  type ConversationFigures,
+  defineConversationFigures,
+} from './shared/conversation-figures.js';
+import { conversationIdIn } from './shared/conversation-id.js';
+import { toBase64 } from './shared/image-base64.js';
 
 /**
  * Options of `langchainTool`: the tool options, with `conversationId` a function of the run's
@@ -23,10 +28,7 @@ export type LangChainToolOptions = ExecutePythonToolOptions<ToolRunnableConfig |
 export function langchainConversationId(
   config: ToolRunnableConfig | undefined,
 ): string | undefined {
-  const threadId: unknown = config?.configurable?.thread_id;
-  if (typeof threadId === 'string' && threadId.length > 0) return threadId;
-  if (typeof threadId === 'number' && Number.isFinite(threadId)) return String(threadId);
-  return undefined;
+  return conversationIdIn(config?.configurable, 'thread_id');
 }
 
 const LANGCHAIN_CONVERSATION_ID_HELP =
@@ -45,9 +47,7 @@ export function toLangChainContent(output: ExecutePythonToolOutput): LangChainTo
       (image): LangChainToolContentBlock => ({
         type: 'image',
         mimeType: image.mediaType,
-        data: Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength).toString(
-          'base64',
-        ),
+        data: toBase64(image.data),
       }),
     ),
   ];
@@ -59,18 +59,26 @@ export function toLangChainContent(output: ExecutePythonToolOutput): LangChainTo
  * ExecutionResult (undefined when the code did not run), and its status `error` when the Python
  * raised (images still attached), the input was invalid or the sandbox failed.
  */
-export class ExecutePythonLangChainTool extends StructuredTool<
-  typeof executePythonInputSchema,
-  ExecutePythonInput,
-  ExecutePythonInput,
-  [LangChainToolContentBlock[], ExecutionResult | undefined]
-> {
+export class ExecutePythonLangChainTool
+  extends StructuredTool<
+    typeof executePythonInputSchema,
+    ExecutePythonInput,
+    ExecutePythonInput,
+    [LangChainToolContentBlock[], ExecutionResult | undefined]
+  >
+  implements ConversationFigures
+{
   name: string;
   description: string;
   schema = executePythonInputSchema;
   override responseFormat = 'content_and_artifact';
   /** The framework-neutral tool underneath. */
   readonly sandplotTool: ExecutePythonTool<ToolRunnableConfig | undefined>;
+  // The figure ledgers (see ConversationFigures), defined by the constructor.
+  declare readonly figures: ConversationFigures['figures'];
+  declare figuresFor: ConversationFigures['figuresFor'];
+  declare ledgerFor: ConversationFigures['ledgerFor'];
+  declare forgetConversation: ConversationFigures['forgetConversation'];
 
   static override lc_name(): string {
     return 'ExecutePythonLangChainTool';
@@ -87,28 +95,9 @@ export class ExecutePythonLangChainTool extends StructuredTool<
       conversationIdHelp: LANGCHAIN_CONVERSATION_ID_HELP,
       ...options,
     });
+    defineConversationFigures(this, this.sandplotTool);
     this.name = this.sandplotTool.name;
     this.description = this.sandplotTool.description;
-  }
-
-  /** The sandbox's figure ledger: every figure made so far, for `renderFigureLinks`. On a pool: `figuresFor`. */
-  get figures(): readonly LedgerFigure[] {
-    return this.sandplotTool.figures;
-  }
-
-  /** The figures made so far in one conversation (thread); on a sandbox, all of them. */
-  figuresFor(conversationId: string): readonly LedgerFigure[] {
-    return this.sandplotTool.figuresFor(conversationId);
-  }
-
-  /** The figure ledger of one conversation (on a sandbox: the sandbox's). */
-  ledgerFor(conversationId: string): FigureLedger {
-    return this.sandplotTool.ledgerFor(conversationId);
-  }
-
-  /** Forgets a conversation's figures (on a pool: drops its ledger). */
-  forgetConversation(conversationId: string): void {
-    this.sandplotTool.forgetConversation(conversationId);
   }
 
   // biome-ignore lint/suspicious/noExplicitAny: matches StructuredTool.call's generic signature.

@@ -9,12 +9,9 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { version } from '../../package.json';
-import { ConfigError, SandplotError } from '../errors/index.js';
-import {
-  createExecutePythonTool,
-  type ExecutePythonSandbox,
-  type ExecutePythonToolOptions,
-} from '../tool/execute-python.js';
+import { SandplotError } from '../errors/index.js';
+import { parseOptions } from '../internal/parse-options.js';
+import { createExecutePythonTool } from '../tool/execute-python.js';
 import type { LedgerFigure } from '../tool/figure-ledger.js';
 import {
   type ConversationIdOption,
@@ -22,8 +19,11 @@ import {
   isExecutePythonPool,
   lookUpConversationId,
 } from '../tool/pool-target.js';
+import type { ExecutePythonSandbox, ExecutePythonToolOptions } from '../tool/tool-types.js';
 import { createFigureStore } from './mcp/figure-store.js';
 import { figureResourceUri, toMcpToolResult } from './mcp/tool-result.js';
+import { conversationIdIn } from './shared/conversation-id.js';
+import { toBase64 } from './shared/image-base64.js';
 
 /** The sandbox the MCP server runs code in; a CodeSandbox fits. */
 export interface McpSandbox extends ExecutePythonSandbox {
@@ -88,24 +88,28 @@ export interface CreateMcpServerOptions extends ExecutePythonToolOptions<McpRequ
  * sessions (Streamable HTTP), else `fallback` (one id per server: a stdio server serves one client).
  */
 export function mcpConversationId(extra: McpRequestExtra, fallback: string): string {
-  return typeof extra.sessionId === 'string' && extra.sessionId.length > 0
-    ? extra.sessionId
-    : fallback;
+  return conversationIdIn(extra, 'sessionId') ?? fallback;
 }
 
 const MCP_CONVERSATION_ID_HELP =
   'On a pool createMcpServer uses extra.sessionId (Streamable HTTP sessions), else one id per server; the conversationId option given to createMcpServer(pool, { conversationId }) must be a non-empty string or a function of the request extra that returns one.';
 
-const DEFAULT_MAX_CACHED_FIGURE_BYTES = 64 * 1024 * 1024;
 const FIGURE_TEMPLATE = 'sandplot://figures/{ref}';
 
+/** The server's own options (the rest are the tool's), with their defaults. */
 const serverOptionsSchema = z.object({
-  serverInfo: z.object({ name: z.string().min(1), version: z.string().min(1) }).optional(),
+  serverInfo: z
+    .object({ name: z.string().min(1), version: z.string().min(1) })
+    .default({ name: 'sandplot', version }),
   instructions: z.string().optional(),
-  figureResources: z.boolean().optional(),
-  maxCachedFigureBytes: z.number().int().nonnegative().optional(),
-  resourceLinks: z.boolean().optional(),
-  closeSandboxOnClose: z.boolean().optional(),
+  figureResources: z.boolean().default(true),
+  maxCachedFigureBytes: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(64 * 1024 * 1024),
+  resourceLinks: z.boolean().default(true),
+  closeSandboxOnClose: z.boolean().default(true),
 });
 
 /**
@@ -131,20 +135,18 @@ export function createMcpServer(
     closeSandboxOnClose,
     ...toolOptions
   } = options;
-  const parsed = serverOptionsSchema.safeParse({
-    serverInfo,
-    instructions,
-    figureResources,
-    maxCachedFigureBytes,
-    resourceLinks,
-    closeSandboxOnClose,
-  });
-  if (!parsed.success) {
-    throw new ConfigError(
-      `Invalid createMcpServer options: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}.`,
-      { cause: parsed.error },
-    );
-  }
+  const settings = parseOptions(
+    serverOptionsSchema,
+    {
+      serverInfo,
+      instructions,
+      figureResources,
+      maxCachedFigureBytes,
+      resourceLinks,
+      closeSandboxOnClose,
+    },
+    'createMcpServer options',
+  );
   const pool = isExecutePythonPool(target) ? (target as McpPool) : undefined;
   const fallbackConversationId = `mcp-${randomUUID()}`;
   const conversationOption: ConversationIdOption<McpRequestExtra> | undefined =
@@ -155,11 +157,11 @@ export function createMcpServer(
     ...toolOptions,
     ...(conversationOption === undefined ? {} : { conversationId: conversationOption }),
   });
-  const serveFigures = figureResources ?? true;
+  const serveFigures = settings.figureResources;
   const store = createFigureStore(
     (conversationId) =>
       conversationId === undefined ? tool.ledger : tool.ledgerFor(conversationId),
-    maxCachedFigureBytes ?? DEFAULT_MAX_CACHED_FIGURE_BYTES,
+    settings.maxCachedFigureBytes,
   );
   // On a pool: the conversations this server's requests used, closed with the connection.
   const conversations = new Set<string>();
@@ -177,8 +179,8 @@ export function createMcpServer(
     return conversationId === undefined ? [] : tool.figuresFor(conversationId);
   };
 
-  const server = new McpServer(serverInfo ?? { name: 'sandplot', version }, {
-    ...(instructions === undefined ? {} : { instructions }),
+  const server = new McpServer(settings.serverInfo, {
+    ...(settings.instructions === undefined ? {} : { instructions: settings.instructions }),
   });
 
   server.registerTool(
@@ -207,7 +209,7 @@ export function createMcpServer(
         if (output.figures.length > 0) server.sendResourceListChanged();
       }
       return toMcpToolResult(output, {
-        resourceLinks: resourceLinks ?? true,
+        resourceLinks: settings.resourceLinks,
         figureResources: serveFigures,
       });
     },
@@ -249,7 +251,7 @@ export function createMcpServer(
               {
                 uri: figureResourceUri(ref),
                 mimeType: figure.mediaType,
-                blob: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64'),
+                blob: toBase64(data),
               },
             ],
           };
@@ -263,7 +265,7 @@ export function createMcpServer(
     );
   }
 
-  if (closeSandboxOnClose ?? true) {
+  if (settings.closeSandboxOnClose) {
     const previous = server.server.onclose;
     server.server.onclose = () => {
       previous?.();

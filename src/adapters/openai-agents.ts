@@ -5,13 +5,15 @@ import {
   type ToolOutputText,
   tool,
 } from '@openai/agents';
-import {
-  createExecutePythonTool,
-  type ExecutePythonTarget,
-  type ExecutePythonTool,
-  type ExecutePythonToolOptions,
-  type ExecutePythonToolOutput,
-} from '../tool/execute-python.js';
+import { createExecutePythonTool } from '../tool/execute-python.js';
+import type {
+  ExecutePythonTarget,
+  ExecutePythonTool,
+  ExecutePythonToolOptions,
+  ExecutePythonToolOutput,
+} from '../tool/tool-types.js';
+import { conversationIdIn } from './shared/conversation-id.js';
+import { toBase64 } from './shared/image-base64.js';
 
 /** The third argument of a function tool's `execute` (`ToolCallDetails`, not exported by the SDK). */
 export type OpenAIAgentsToolCallDetails = Parameters<Parameters<typeof tool>[0]['execute']>[2];
@@ -47,10 +49,7 @@ export type OpenAIAgentsExecutePythonTool = FunctionTool<unknown, NonStrictSchem
 
 /** The default conversation id of a call: the run's `context.conversationId` (`run(agent, input, { context })`). */
 export function openAIAgentsConversationId(call: OpenAIAgentsCallContext): string | undefined {
-  const context: unknown = call.runContext?.context;
-  if (typeof context !== 'object' || context === null) return undefined;
-  const id: unknown = (context as { conversationId?: unknown }).conversationId;
-  return typeof id === 'string' && id.length > 0 ? id : undefined;
+  return conversationIdIn(call.runContext?.context);
 }
 
 const CONVERSATION_ID_HELP =
@@ -105,11 +104,7 @@ export function toOpenAIAgentsContent(output: ExecutePythonToolOutput): OpenAIAg
       (image): ToolOutputImage => ({
         type: 'image',
         image: {
-          data: Buffer.from(
-            image.data.buffer,
-            image.data.byteOffset,
-            image.data.byteLength,
-          ).toString('base64'),
+          data: toBase64(image.data),
           mediaType: image.mediaType,
         },
       }),

@@ -8,14 +8,18 @@ import {
   type ToolSpec,
   type ToolStreamGenerator,
 } from '@strands-agents/sdk';
+import { createExecutePythonTool } from '../tool/execute-python.js';
+import type {
+  ExecutePythonTarget,
+  ExecutePythonTool,
+  ExecutePythonToolOptions,
+  ExecutePythonToolOutput,
+} from '../tool/tool-types.js';
 import {
-  createExecutePythonTool,
-  type ExecutePythonTarget,
-  type ExecutePythonTool,
-  type ExecutePythonToolOptions,
-  type ExecutePythonToolOutput,
-} from '../tool/execute-python.js';
-import type { FigureLedger, LedgerFigure } from '../tool/figure-ledger.js';
+  type ConversationFigures,
+  defineConversationFigures,
+} from './shared/conversation-figures.js';
+import { asConversationId, conversationIdIn } from './shared/conversation-id.js';
 
 /**
  * The key under which the default `conversationId` lookup finds a pool call's conversation id:
@@ -30,10 +34,10 @@ export type StrandsToolOptions = ExecutePythonToolOptions<ToolContext>;
 
 /** The default conversation id of a Strands tool call: invocation state first, then agent app state. */
 export function strandsConversationId(context: ToolContext): string | undefined {
-  const fromInvocation = context.invocationState?.[STRANDS_CONVERSATION_ID_KEY];
-  if (typeof fromInvocation === 'string' && fromInvocation.length > 0) return fromInvocation;
-  const fromAgent = context.agent?.appState?.get(STRANDS_CONVERSATION_ID_KEY);
-  return typeof fromAgent === 'string' && fromAgent.length > 0 ? fromAgent : undefined;
+  return (
+    conversationIdIn(context.invocationState, STRANDS_CONVERSATION_ID_KEY) ??
+    asConversationId(context.agent?.appState?.get(STRANDS_CONVERSATION_ID_KEY))
+  );
 }
 
 const STRANDS_CONVERSATION_ID_HELP = `strandsTool looks for it in the invocation state (agent.invoke(prompt, { invocationState: { ${STRANDS_CONVERSATION_ID_KEY}: id } })) and then in the agent's app state (new Agent({ appState: { ${STRANDS_CONVERSATION_ID_KEY}: id } }) or agent.appState.set('${STRANDS_CONVERSATION_ID_KEY}', id)); set one of them, or pass strandsTool(pool, { conversationId: (toolContext) => id }).`;
@@ -62,12 +66,17 @@ export function toStrandsToolResult(
  * read. The result is a TextBlock plus one ImageBlock (PNG/JPEG bytes) per figure, with status
  * `error` when the Python raised (images still attached).
  */
-export class ExecutePythonStrandsTool extends Tool {
+export class ExecutePythonStrandsTool extends Tool implements ConversationFigures {
   name: string;
   description: string;
   toolSpec: ToolSpec;
   /** The framework-neutral tool underneath. */
   readonly sandplotTool: ExecutePythonTool<ToolContext>;
+  // The figure ledgers (see ConversationFigures), defined by the constructor.
+  declare readonly figures: ConversationFigures['figures'];
+  declare figuresFor: ConversationFigures['figuresFor'];
+  declare ledgerFor: ConversationFigures['ledgerFor'];
+  declare forgetConversation: ConversationFigures['forgetConversation'];
   #lastOutput: ExecutePythonToolOutput | undefined;
 
   /**
@@ -81,6 +90,7 @@ export class ExecutePythonStrandsTool extends Tool {
       conversationIdHelp: STRANDS_CONVERSATION_ID_HELP,
       ...options,
     });
+    defineConversationFigures(this, this.sandplotTool);
     this.name = this.sandplotTool.name;
     this.description = this.sandplotTool.description;
     const { $schema: _schema, ...inputSchema } = this.sandplotTool.jsonSchema;
@@ -89,26 +99,6 @@ export class ExecutePythonStrandsTool extends Tool {
       description: this.description,
       inputSchema: inputSchema as JSONSchema,
     };
-  }
-
-  /** The sandbox's figure ledger: every figure made so far, for `renderFigureLinks`. On a pool: `figuresFor`. */
-  get figures(): readonly LedgerFigure[] {
-    return this.sandplotTool.figures;
-  }
-
-  /** The figures made so far in one conversation (on a sandbox: all of them). */
-  figuresFor(conversationId: string): readonly LedgerFigure[] {
-    return this.sandplotTool.figuresFor(conversationId);
-  }
-
-  /** The figure ledger of one conversation (on a sandbox: the sandbox's). */
-  ledgerFor(conversationId: string): FigureLedger {
-    return this.sandplotTool.ledgerFor(conversationId);
-  }
-
-  /** Forgets a conversation's figures (on a pool: drops its ledger). */
-  forgetConversation(conversationId: string): void {
-    this.sandplotTool.forgetConversation(conversationId);
   }
 
   /** The model-facing output of the last call, for logging. */

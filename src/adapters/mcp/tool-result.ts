@@ -1,6 +1,7 @@
 import type { CallToolResult, ContentBlock } from '@modelcontextprotocol/sdk/types.js';
-import type { ExecutePythonToolOutput } from '../../tool/execute-python.js';
 import { isShareableUrl, type LedgerFigure } from '../../tool/figure-ledger.js';
+import type { ExecutePythonToolOutput } from '../../tool/tool-types.js';
+import { toBase64 } from '../shared/image-base64.js';
 
 /** The URI of a figure resource: `sandplot://figures/3` is `figure 3`. */
 export function figureResourceUri(ref: number): string {
@@ -32,9 +33,7 @@ export function toMcpToolResult(
   for (const image of output.images) {
     content.push({
       type: 'image',
-      data: Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength).toString(
-        'base64',
-      ),
+      data: toBase64(image.data),
       mimeType: image.mediaType,
     });
   }
