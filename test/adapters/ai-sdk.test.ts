@@ -2,9 +2,7 @@ import { generateText, stepCountIs } from 'ai';
 import { MockLanguageModelV3 } from 'ai/test';
 import { afterEach, describe, expect, it } from 'vitest';
 import { aiSdkTool } from '../../src/adapters/ai-sdk.js';
-import { localBackend } from '../../src/backends/local.js';
 import type { CodeSandbox } from '../../src/sandbox/code-sandbox.js';
-import { createSandboxPool, type SandboxPool } from '../../src/sandbox/pool.js';
 import { renderFigureLinks } from '../../src/tool/figure-ledger.js';
 import {
   failingCode,
@@ -17,12 +15,9 @@ import {
 import { pngSize } from '../support/png.js';
 
 let sandbox: CodeSandbox | undefined;
-let pool: SandboxPool | undefined;
 afterEach(async () => {
   await sandbox?.close();
-  await pool?.closeAll();
   sandbox = undefined;
-  pool = undefined;
 });
 
 const usage = {
@@ -147,63 +142,5 @@ describe('aiSdkTool with generateText and a scripted model', () => {
     if (part.output.type !== 'error-text') throw new Error(`output is ${part.output.type}`);
     expect(part.output.value).toMatch(/code/);
     expect(result.steps[0]?.toolResults).toEqual([]);
-  });
-
-  it('runs each conversation in its own sandbox of a pool (experimental_context.conversationId)', async () => {
-    pool = createSandboxPool({ backend: localBackend(), maxSessions: 2 });
-    const python = aiSdkTool(pool);
-    const ask = async (conversationId: string | undefined, code: string) => {
-      const model = new MockLanguageModelV3({
-        doGenerate: [
-          {
-            content: [
-              {
-                type: 'tool-call',
-                toolCallId: 'call_1',
-                toolName: 'execute_python',
-                input: JSON.stringify({ code }),
-              },
-            ],
-            finishReason: { unified: 'tool-calls', raw: 'tool_use' },
-            usage,
-            warnings: [],
-          },
-          {
-            content: [{ type: 'text', text: 'done' }],
-            finishReason: { unified: 'stop', raw: 'end_turn' },
-            usage,
-            warnings: [],
-          },
-        ],
-      });
-      const result = await generateText({
-        model,
-        prompt: 'Go.',
-        tools: { execute_python: python },
-        stopWhen: stepCountIs(3),
-        ...(conversationId ? { experimental_context: { conversationId } } : {}),
-      });
-      return result.steps[0]?.toolResults[0]?.output as {
-        text: string;
-        isError: boolean;
-        conversationId?: string;
-      };
-    };
-    const draw = (name: string) =>
-      `secret = "${name}"\nimport matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.title("${name} chart")\n`;
-    await Promise.all([ask('alice', draw('alice')), ask('bob', draw('bob'))]);
-    const [alice, bob] = await Promise.all([
-      ask('alice', 'print(secret)'),
-      ask('bob', 'print(secret)'),
-    ]);
-    expect(alice).toMatchObject({ text: 'stdout:\nalice\n', conversationId: 'alice' });
-    expect(bob).toMatchObject({ text: 'stdout:\nbob\n', conversationId: 'bob' });
-    expect(python.sandplotTool.figuresFor('alice').map((figure) => figure.label)).toEqual([
-      'figure 1',
-    ]);
-    expect(python.sandplotTool.figuresFor('bob')[0]?.title).toBe('bob chart');
-    const lost = await ask(undefined, 'print(1)');
-    expect(lost.isError).toBe(true);
-    expect(lost.text).not.toMatch(/^stdout/);
   });
 });

@@ -5,112 +5,95 @@ import { createSandboxPool, type SandboxPool } from '../../src/sandbox/pool.js';
 import { firstCode, secondCode } from '../support/adapter-fixtures.js';
 import {
   type ConverseRequestRecord,
-  type ScriptedConverseServer,
   startScriptedConverseServer,
 } from '../support/scripted-converse-server.js';
+import { describeAdapterPoolContract, type ToolReply } from './support/pool-contract.js';
 
 const modelId = 'us.anthropic.claude-sonnet-4-20250514-v1:0';
 
-let server: ScriptedConverseServer | undefined;
-let pool: SandboxPool | undefined;
-afterEach(async () => {
-  await server?.close();
-  await pool?.closeAll();
-  server = undefined;
-  pool = undefined;
-});
+type ToolResultPart = { text?: string; image?: { format: string; source: { bytes: string } } };
+type Block = { toolResult?: { status: string; content: ToolResultPart[] } };
 
-type Block = Record<string, unknown> & {
-  text?: string;
-  toolResult?: { status: string; content: { text?: string }[] };
-};
-
-function toolResultsOf(request: ConverseRequestRecord): { status: string; text: string }[] {
+/** The tool results in the conversation the model was sent, in order (bytes come as base64). */
+function repliesOf(request: ConverseRequestRecord): ToolReply[] {
   return request.body.messages.flatMap((message) =>
-    (message.content as Block[]).flatMap((block) =>
-      block.toolResult
-        ? [
-            {
-              status: block.toolResult.status,
-              text: block.toolResult.content.flatMap((part) => part.text ?? []).join('\n'),
-            },
-          ]
-        : [],
-    ),
+    (message.content as Block[]).flatMap((block) => {
+      if (!block.toolResult) return [];
+      const parts = block.toolResult.content;
+      return [
+        {
+          isError: block.toolResult.status === 'error',
+          text: parts.flatMap((part) => part.text ?? []).join('\n'),
+          images: parts.flatMap((part) =>
+            part.image ? [new Uint8Array(Buffer.from(part.image.source.bytes, 'base64'))] : [],
+          ),
+        },
+      ];
+    }),
   );
 }
 
-/**
- * A model serving any number of conversations: reads the user's name from the first message,
- * sets the secret and draws, reads it back, then answers with the tool results it got.
- */
-function conversationScript(request: ConverseRequestRecord) {
-  const first = request.body.messages[0]?.content[0] as Block | undefined;
-  const name = /I am (\w+)/.exec(first?.text ?? '')?.[1] ?? 'nobody';
-  const results = toolResultsOf(request);
-  if (results.length < 2) {
-    const step = results.length + 1;
-    return {
-      content: [
-        {
-          toolUse: {
-            toolUseId: `${name}_${step}`,
-            name: 'execute_python',
-            input: { code: step === 1 ? firstCode(name) : secondCode },
-          },
-        },
-      ],
-      stopReason: 'tool_use' as const,
-    };
-  }
+describeAdapterPoolContract('converseTool', (pool) => {
+  const python = converseTool(pool);
   return {
-    content: [{ text: results.map((result) => result.text).join('\n---\n') }],
-    stopReason: 'end_turn' as const,
-  };
-}
-
-describe('converseTool on a sandbox pool: one sandbox per conversation', () => {
-  it('runs two loops concurrently with one tool and runConverseToolLoop({ conversationId })', async () => {
-    server = await startScriptedConverseServer(conversationScript);
-    pool = createSandboxPool({ backend: localBackend(), maxSessions: 2 });
-    const python = converseTool(pool);
-    const client = server.client();
-    const loop = (name: string) =>
-      runConverseToolLoop({
-        client,
-        modelId,
-        conversationId: `conv-${name}`,
-        messages: [{ role: 'user', content: [{ text: `I am ${name}.` }] }],
-        tools: [python],
+    conversationIdHelp: /runConverseToolLoop\(\{ conversationId \}\)/,
+    async run(conversationId, codes) {
+      // A model that calls execute_python with each code in turn (by the results it has), then answers.
+      const server = await startScriptedConverseServer((request) => {
+        const done = repliesOf(request).length;
+        const code = codes[done];
+        return code === undefined
+          ? { content: [{ text: 'Done.' }], stopReason: 'end_turn' }
+          : {
+              content: [
+                {
+                  toolUse: {
+                    toolUseId: `call_${done + 1}`,
+                    name: 'execute_python',
+                    input: { code },
+                  },
+                },
+              ],
+              stopReason: 'tool_use',
+            };
       });
-    const [alpha, beta] = await Promise.all([loop('alpha'), loop('beta')]);
-    for (const [name, outcome] of [
-      ['alpha', alpha],
-      ['beta', beta],
-    ] as const) {
-      expect(outcome.steps).toBe(3);
-      const [first, second] = outcome.text.split('\n---\n');
-      expect(first).toContain('no secret yet');
-      expect(first).toContain(`- figure 1, "${name} chart"`);
-      expect(second).toContain(`secret is ${name}`);
-      expect(
-        python.figuresFor(`conv-${name}`).map((figure) => [figure.label, figure.title]),
-      ).toEqual([['figure 1', `${name} chart`]]);
-    }
-    expect(pool.stats()).toMatchObject({ started: 2, queued: 0 });
-  }, 60_000);
+      try {
+        await runConverseToolLoop({
+          client: server.client(),
+          modelId,
+          messages: [{ role: 'user', content: [{ text: 'Go.' }] }],
+          tools: [python],
+          ...(conversationId === undefined ? {} : { conversationId }),
+        });
+        const last = server.requests.at(-1);
+        return last ? repliesOf(last) : [];
+      } finally {
+        await server.close();
+      }
+    },
+    async figures(conversationId) {
+      return python
+        .figuresFor(conversationId)
+        .map((figure) => ({ label: figure.label, title: figure.title }));
+    },
+  };
+});
 
-  it('takes the conversation id from a fixed string or a callback of the tool use', async () => {
-    server = await startScriptedConverseServer(conversationScript);
+describe('converseTool on a pool: where the conversation id comes from', () => {
+  let pool: SandboxPool | undefined;
+  afterEach(async () => {
+    await pool?.closeAll();
+    pool = undefined;
+  });
+
+  it("takes a fixed string or a callback of the tool use; a call's own id comes first", async () => {
     pool = createSandboxPool({ backend: localBackend(), maxSessions: 2 });
     const fixed = converseTool(pool, { conversationId: 'fixed-1' });
-    const outcome = await runConverseToolLoop({
-      client: server.client(),
-      modelId,
-      messages: [{ role: 'user', content: [{ text: 'I am delta.' }] }],
-      tools: [fixed],
+    await fixed.handleToolUse({
+      toolUseId: 'delta_1',
+      name: 'execute_python',
+      input: { code: firstCode('delta') },
     });
-    expect(outcome.text).toContain('secret is delta');
     expect(fixed.figuresFor('fixed-1')).toHaveLength(1);
 
     const byToolUse = converseTool(pool, {
@@ -123,29 +106,11 @@ describe('converseTool on a sandbox pool: one sandbox per conversation', () => {
     });
     expect(result.toolResult.status).toBe('success');
     expect(byToolUse.lastOutput?.conversationId).toBe('epsilon');
-    // A call's own conversation id comes first.
     await byToolUse.handleToolUse(
-      { toolUseId: 'epsilon_2', name: 'execute_python', input: { code: 'print(1)' } },
+      { toolUseId: 'epsilon_2', name: 'execute_python', input: { code: secondCode } },
       { conversationId: 'fixed-1' },
     );
     expect(byToolUse.lastOutput?.conversationId).toBe('fixed-1');
+    expect(byToolUse.lastOutput?.text).toContain('secret is delta');
   }, 60_000);
-
-  it('without a conversation id answers with an error toolResult and tells the developer', async () => {
-    pool = createSandboxPool({ backend: localBackend(), maxSessions: 2 });
-    const python = converseTool(pool);
-    const result = await python.handleToolUse({
-      toolUseId: 't1',
-      name: 'execute_python',
-      input: { code: 'print(1)' },
-    });
-    expect(result.toolResult.status).toBe('error');
-    expect(result.toolResult.content?.[0]).toMatchObject({
-      text: expect.stringMatching(/did not say which conversation/),
-    });
-    expect(python.lastOutput?.error?.message).toMatch(
-      /runConverseToolLoop\(\{ conversationId \}\)/,
-    );
-    expect(pool.stats().started).toBe(0);
-  });
 });

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { converseTool, runConverseToolLoop } from '../../src/adapters/converse.js';
+import { ConfigError } from '../../src/errors/index.js';
 import type { CodeSandbox } from '../../src/sandbox/code-sandbox.js';
 import { renderFigureLinks } from '../../src/tool/figure-ledger.js';
 import {
@@ -112,6 +113,12 @@ describe('converseTool + runConverseToolLoop with the real BedrockRuntimeClient'
     }
     // base64Sink gives data: URLs: nothing to link in the answer.
     expect(renderFigureLinks(python.figures)).toBe('');
+    // The neutral tool underneath, named as on the other adapters (`tool` is the old name).
+    expect(python.sandplotTool.figures.map((figure) => figure.label)).toEqual([
+      'figure 1',
+      'figure 2',
+    ]);
+    expect(python.tool).toBe(python.sandplotTool);
   });
 
   it('puts shareable figure URLs in the text and in the ledger for the final answer', async () => {
@@ -183,5 +190,17 @@ describe('converseTool + runConverseToolLoop with the real BedrockRuntimeClient'
     const unknown = result.messages.at(-1)?.content?.[0]?.toolResult;
     expect(unknown?.status).toBe('error');
     expect(unknown?.content?.[0]?.text).toMatch(/Unknown tool "browse_web"/);
+    await expect(
+      runConverseToolLoop({
+        client: server.client(),
+        modelId,
+        messages: [],
+        tools: [],
+        maxSteps: 0,
+      }),
+    ).rejects.toSatisfy(
+      (error) =>
+        ConfigError.isInstance(error) && /maxSteps must be a positive integer/.test(error.message),
+    );
   });
 });

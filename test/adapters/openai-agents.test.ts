@@ -1,18 +1,7 @@
-import {
-  Agent,
-  type AgentInputItem,
-  type Model,
-  type ModelRequest,
-  type ModelResponse,
-  run,
-  setTracingDisabled,
-  Usage,
-} from '@openai/agents';
+import { Agent, run, setTracingDisabled } from '@openai/agents';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openAIAgentsTool } from '../../src/adapters/openai-agents.js';
-import { localBackend } from '../../src/backends/local.js';
 import type { CodeSandbox } from '../../src/sandbox/code-sandbox.js';
-import { createSandboxPool, type SandboxPool } from '../../src/sandbox/pool.js';
 import { renderFigureLinks } from '../../src/tool/figure-ledger.js';
 import {
   failingCode,
@@ -22,80 +11,33 @@ import {
   shareableTestSink,
 } from '../support/adapter-fixtures.js';
 import { pngSize } from '../support/png.js';
+import { ScriptedOpenAIAgentsModel } from '../support/scripted-openai-agents-model.js';
 
 let sandbox: CodeSandbox | undefined;
-let pool: SandboxPool | undefined;
 beforeAll(() => {
   // The default exporter sends traces to OpenAI; these runs have no key and nothing to report.
   setTracingDisabled(true);
 });
 afterEach(async () => {
   await sandbox?.close();
-  await pool?.closeAll();
   sandbox = undefined;
-  pool = undefined;
 });
 
-/** A model that calls execute_python with `args` once, then answers; it records every request. */
-class ScriptedModel implements Model {
-  readonly requests: ModelRequest[] = [];
-  constructor(private readonly args: Record<string, unknown>) {}
-
-  async getResponse(request: ModelRequest): Promise<ModelResponse> {
-    this.requests.push(request);
-    const output: ModelResponse['output'] =
-      this.requests.length === 1
-        ? [
-            {
-              type: 'function_call',
-              callId: 'call_1',
-              name: 'execute_python',
-              arguments: JSON.stringify(this.args),
-              status: 'completed',
-            },
-          ]
-        : [
-            {
-              type: 'message',
-              role: 'assistant',
-              status: 'completed',
-              content: [{ type: 'output_text', text: 'Product A grew the most.' }],
-            },
-          ];
-    return { usage: new Usage(), output };
-  }
-
-  // biome-ignore lint/correctness/useYield: the runs here are not streamed.
-  async *getStreamedResponse(): AsyncIterable<never> {
-    throw new Error('not streamed');
-  }
-}
-
-/** The function_call_result the model got on its second request. */
-function toolResultOf(model: ScriptedModel) {
-  const input = model.requests[1]?.input as AgentInputItem[] | undefined;
-  const result = input?.find((item) => item.type === 'function_call_result');
-  if (result?.type !== 'function_call_result') throw new Error('no tool result');
-  const items = Array.isArray(result.output) ? result.output : [];
-  const text = items.flatMap((item) => (item.type === 'input_text' ? [item.text] : [])).join('\n');
-  const images = items.flatMap((item) =>
-    item.type === 'input_image' && typeof item.image === 'string' ? [item.image] : [],
-  );
-  return { toolResult: result, text, images };
-}
-
-async function runAgent(args: Record<string, unknown>, context?: Record<string, unknown>) {
-  const model = new ScriptedModel(args);
-  const python = openAIAgentsTool((pool ?? sandbox) as CodeSandbox);
+/** Runs an agent whose scripted model calls execute_python with `args` once, then answers. */
+async function runAgent(args: Record<string, unknown>) {
+  const model = new ScriptedOpenAIAgentsModel([args], 'Product A grew the most.');
+  const python = openAIAgentsTool(sandbox as CodeSandbox);
   const agent = new Agent({
     name: 'analyst',
     instructions: 'You are a data analyst.',
     model,
     tools: [python],
   });
-  const runResult = await run(agent, 'Analyse the sales.', context ? { context } : {});
+  const runResult = await run(agent, 'Analyse the sales.');
   expect(model.requests).toHaveLength(2);
-  return { runResult, model, python, ...toolResultOf(model) };
+  const [result] = model.toolResults();
+  if (!result) throw new Error('no tool result');
+  return { runResult, model, python, text: result.text, images: result.images };
 }
 
 describe('openAIAgentsTool with a run and a scripted model', () => {
@@ -149,13 +91,5 @@ describe('openAIAgentsTool with a run and a scripted model', () => {
     const { text, images } = await runAgent({ source: 'print(1)' });
     expect(text).toMatch(/^Invalid input for execute_python: code/);
     expect(images).toEqual([]);
-  });
-
-  it('runs each conversation in its own sandbox of a pool (context.conversationId)', async () => {
-    pool = createSandboxPool({ backend: localBackend(), maxSessions: 2 });
-    await runAgent({ code: 'secret = "alice"' }, { conversationId: 'alice' });
-    await runAgent({ code: 'secret = "bob"' }, { conversationId: 'bob' });
-    const alice = await runAgent({ code: 'print(secret)' }, { conversationId: 'alice' });
-    expect(alice.text).toBe('stdout:\nalice\n');
   });
 });

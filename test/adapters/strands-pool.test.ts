@@ -1,96 +1,89 @@
-import { Agent, type Message, TextBlock, ToolResultBlock } from '@strands-agents/sdk';
+import { Agent, ImageBlock, type Message, TextBlock, ToolResultBlock } from '@strands-agents/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
 import { STRANDS_CONVERSATION_ID_KEY, strandsTool } from '../../src/adapters/strands.js';
 import { localBackend } from '../../src/backends/local.js';
 import { createSandboxPool, type SandboxPool } from '../../src/sandbox/pool.js';
 import { firstCode, secondCode } from '../support/adapter-fixtures.js';
 import { ScriptedStrandsModel } from '../support/scripted-strands-model.js';
+import { describeAdapterPoolContract, type ToolReply } from './support/pool-contract.js';
 
-let pool: SandboxPool | undefined;
-afterEach(async () => {
-  await pool?.closeAll();
-  pool = undefined;
-});
-
-/** A model that sets the secret and draws, reads the secret back, then answers. */
-function scriptedModel(name: string): ScriptedStrandsModel {
+/** A scripted model that calls execute_python with each code in turn, then answers. */
+function scriptedModel(codes: readonly string[]): ScriptedStrandsModel {
   return new ScriptedStrandsModel([
-    {
-      toolUses: [
-        { name: 'execute_python', toolUseId: `${name}_1`, input: { code: firstCode(name) } },
-      ],
-    },
-    { toolUses: [{ name: 'execute_python', toolUseId: `${name}_2`, input: { code: secondCode } }] },
+    ...codes.map((code, at) => ({
+      toolUses: [{ name: 'execute_python', toolUseId: `call_${at + 1}`, input: { code } }],
+    })),
     { text: 'Done.' },
   ]);
 }
 
-/** The text of every tool result the model received, in order. */
-function toolResults(model: ScriptedStrandsModel): { status: string; text: string }[] {
+/** What the model got back for each tool call: the ToolResultBlock of its next call. */
+function repliesOf(model: ScriptedStrandsModel): ToolReply[] {
   return model.calls.slice(1).map((call) => {
     const last = call.messages.at(-1) as Message;
     const block = last.content.find((entry) => entry instanceof ToolResultBlock);
     if (!(block instanceof ToolResultBlock)) throw new Error('no ToolResultBlock');
-    const text = block.content.flatMap((entry) => (entry instanceof TextBlock ? [entry.text] : []));
-    return { status: block.status, text: text.join('\n') };
+    return {
+      isError: block.status === 'error',
+      text: block.content
+        .flatMap((entry) => (entry instanceof TextBlock ? [entry.text] : []))
+        .join('\n'),
+      images: block.content.flatMap((entry) =>
+        entry instanceof ImageBlock ? [(entry.source as { bytes: Uint8Array }).bytes] : [],
+      ),
+    };
   });
 }
 
-describe('strandsTool on a sandbox pool: one sandbox per conversation', () => {
-  it('serves two agents concurrently with one tool: own variables, own figures', async () => {
+describeAdapterPoolContract('strandsTool', (pool) => {
+  // One tool serves every agent (and conversation) of the pool.
+  const python = strandsTool(pool);
+  return {
+    conversationIdHelp: /invocationState.*appState/,
+    async run(conversationId, codes) {
+      const model = scriptedModel(codes);
+      const agent = new Agent({ model, tools: [python], printer: false });
+      await agent.invoke(
+        'Go.',
+        conversationId === undefined
+          ? {}
+          : { invocationState: { [STRANDS_CONVERSATION_ID_KEY]: conversationId } },
+      );
+      return repliesOf(model);
+    },
+    async figures(conversationId) {
+      return python
+        .figuresFor(conversationId)
+        .map((figure) => ({ label: figure.label, title: figure.title }));
+    },
+  };
+});
+
+describe('strandsTool on a pool: where the conversation id comes from', () => {
+  let pool: SandboxPool | undefined;
+  afterEach(async () => {
+    await pool?.closeAll();
+    pool = undefined;
+  });
+
+  it("takes it from the agent's app state, or from a callback of the ToolContext", async () => {
     pool = createSandboxPool({ backend: localBackend(), maxSessions: 2 });
     const python = strandsTool(pool);
-    const models = { alpha: scriptedModel('alpha'), beta: scriptedModel('beta') };
-    // alpha's id is in the agent's app state, beta's in the invocation state.
-    const alphaAgent = new Agent({
-      model: models.alpha,
+    const byAppState = new Agent({
+      model: scriptedModel([firstCode('alpha')]),
       tools: [python],
       printer: false,
       appState: { [STRANDS_CONVERSATION_ID_KEY]: 'conv-alpha' },
     });
-    const betaAgent = new Agent({ model: models.beta, tools: [python], printer: false });
-    await Promise.all([
-      alphaAgent.invoke('I am alpha.'),
-      betaAgent.invoke('I am beta.', {
-        invocationState: { [STRANDS_CONVERSATION_ID_KEY]: 'conv-beta' },
-      }),
-    ]);
-    for (const name of ['alpha', 'beta'] as const) {
-      const [first, second] = toolResults(models[name]);
-      expect(first?.status).toBe('success');
-      expect(first?.text).toContain('no secret yet');
-      expect(first?.text).toContain(`- figure 1, "${name} chart"`);
-      expect(second?.text).toContain(`secret is ${name}`);
-      expect(
-        python.figuresFor(`conv-${name}`).map((figure) => [figure.label, figure.title]),
-      ).toEqual([['figure 1', `${name} chart`]]);
-    }
-    expect(pool.stats()).toMatchObject({ started: 2, queued: 0 });
-  }, 60_000);
+    await byAppState.invoke('I am alpha.');
+    expect(python.figuresFor('conv-alpha')).toHaveLength(1);
+    expect(python.lastOutput?.conversationId).toBe('conv-alpha');
 
-  it('takes the conversation id from a callback of the ToolContext', async () => {
-    pool = createSandboxPool({ backend: localBackend(), maxSessions: 2 });
-    const python = strandsTool(pool, { conversationId: ({ agent }) => `agent-${agent.id}` });
-    const model = scriptedModel('gamma');
-    const agent = new Agent({ model, tools: [python], printer: false });
-    await agent.invoke('I am gamma.');
-    expect(toolResults(model)[1]?.text).toContain('secret is gamma');
-    expect(python.figuresFor(`agent-${agent.id}`)).toHaveLength(1);
-  }, 60_000);
-
-  it('without a conversation id answers with an error result and tells the developer', async () => {
-    pool = createSandboxPool({ backend: localBackend(), maxSessions: 2 });
-    const python = strandsTool(pool);
-    const model = new ScriptedStrandsModel([
-      { toolUses: [{ name: 'execute_python', toolUseId: 't1', input: { code: 'print(1)' } }] },
-      { text: 'The sandbox is unavailable.' },
-    ]);
-    const agent = new Agent({ model, tools: [python], printer: false });
-    await agent.invoke('Compute.');
-    const [result] = toolResults(model);
-    expect(result?.status).toBe('error');
-    expect(result?.text).toMatch(/did not say which conversation/);
-    expect(python.lastOutput?.error?.message).toMatch(/appState/);
-    expect(pool.stats().started).toBe(0);
+    const byCallback = strandsTool(pool, { conversationId: ({ agent }) => `agent-${agent.id}` });
+    const model = scriptedModel([secondCode]);
+    const agent = new Agent({ model, tools: [byCallback], printer: false });
+    await agent.invoke('Who am I?');
+    expect(byCallback.lastOutput?.conversationId).toBe(`agent-${agent.id}`);
+    expect(repliesOf(model)[0]?.text).toMatch(/NameError: name 'secret' is not defined/);
   }, 60_000);
 });

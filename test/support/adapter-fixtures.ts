@@ -32,6 +32,14 @@ plt.title(${JSON.stringify(`${name} chart`)})
 /** A conversation's later call: reads its own `secret` back. */
 export const secondCode = 'print("secret is", secret)';
 
+/** Code that draws one figure titled `title`. */
+export function drawCode(title: string): string {
+  return `import matplotlib.pyplot as plt
+plt.plot([1, 2, 3])
+plt.title(${JSON.stringify(title)})
+`;
+}
+
 export const SHAREABLE_HOST = 'https://figures.example.test';
 
 /**
