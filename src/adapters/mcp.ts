@@ -135,18 +135,8 @@ export function createMcpServer(
     closeSandboxOnClose,
     ...toolOptions
   } = options;
-  const settings = parseOptions(
-    serverOptionsSchema,
-    {
-      serverInfo,
-      instructions,
-      figureResources,
-      maxCachedFigureBytes,
-      resourceLinks,
-      closeSandboxOnClose,
-    },
-    'createMcpServer options',
-  );
+  // The schema keeps only the server's own options: the rest are the tool's, checked by the tool.
+  const settings = parseOptions(serverOptionsSchema, options, 'createMcpServer options');
   const pool = isExecutePythonPool(target) ? (target as McpPool) : undefined;
   const fallbackConversationId = `mcp-${randomUUID()}`;
   const conversationOption: ConversationIdOption<McpRequestExtra> | undefined =

@@ -25,19 +25,6 @@ import type {
 
 export type { JsonSchema } from './tool-input.js';
 export { DEFAULT_TOOL_DESCRIPTION, DEFAULT_TOOL_NAME } from './tool-options.js';
-export { buildToolOutput } from './tool-output.js';
-export type {
-  ExecutePythonInput,
-  ExecutePythonSandbox,
-  ExecutePythonTarget,
-  ExecutePythonTool,
-  ExecutePythonToolOptions,
-  ExecutePythonToolOutput,
-  InvokeOptions,
-  ToolImage,
-} from './tool-types.js';
-export { executePythonInputSchema };
-
 /**
  * Makes the framework-neutral execute_python tool for a sandbox, or for a sandbox pool with a way
  * to find each call's conversation (`conversationId`). Errors in the Python code, invalid input

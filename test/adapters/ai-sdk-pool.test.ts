@@ -1,7 +1,11 @@
 import { generateText, stepCountIs } from 'ai';
 import { MockLanguageModelV3 } from 'ai/test';
 import { aiSdkTool } from '../../src/adapters/ai-sdk.js';
-import { describeAdapterPoolContract, type ToolReply } from './support/pool-contract.js';
+import {
+  describeAdapterPoolContract,
+  listedFigures,
+  type ToolReply,
+} from './support/pool-contract.js';
 
 const usage = {
   inputTokens: { total: 10, noCache: 10, cacheRead: undefined, cacheWrite: undefined },
@@ -80,10 +84,7 @@ describeAdapterPoolContract('aiSdkTool', (pool) => {
       });
       return repliesOf(model);
     },
-    async figures(conversationId) {
-      return python.sandplotTool
-        .figuresFor(conversationId)
-        .map((figure) => ({ label: figure.label, title: figure.title }));
-    },
+    figures: async (conversationId) =>
+      listedFigures(python.sandplotTool.figuresFor(conversationId)),
   };
 });

@@ -7,7 +7,11 @@ import {
   type ConverseRequestRecord,
   startScriptedConverseServer,
 } from '../support/scripted-converse-server.js';
-import { describeAdapterPoolContract, type ToolReply } from './support/pool-contract.js';
+import {
+  describeAdapterPoolContract,
+  listedFigures,
+  type ToolReply,
+} from './support/pool-contract.js';
 
 const modelId = 'us.anthropic.claude-sonnet-4-20250514-v1:0';
 
@@ -71,11 +75,7 @@ describeAdapterPoolContract('converseTool', (pool) => {
         await server.close();
       }
     },
-    async figures(conversationId) {
-      return python
-        .figuresFor(conversationId)
-        .map((figure) => ({ label: figure.label, title: figure.title }));
-    },
+    figures: async (conversationId) => listedFigures(python.figuresFor(conversationId)),
   };
 });
 

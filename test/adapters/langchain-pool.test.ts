@@ -8,7 +8,11 @@ import { CodeSandbox } from '../../src/sandbox/code-sandbox.js';
 import { createSandboxPool, type SandboxPool } from '../../src/sandbox/pool.js';
 import { firstCode, secondCode } from '../support/adapter-fixtures.js';
 import { recordSpans } from '../support/span-recorder.js';
-import { describeAdapterPoolContract, type ToolReply } from './support/pool-contract.js';
+import {
+  describeAdapterPoolContract,
+  listedFigures,
+  type ToolReply,
+} from './support/pool-contract.js';
 
 type ContentBlock = { type: 'text'; text: string } | { type: 'image'; data: string };
 
@@ -57,11 +61,7 @@ describeAdapterPoolContract('langchainTool', (pool) => {
       );
       return toolMessages(state).map(replyOf);
     },
-    async figures(conversationId) {
-      return python
-        .figuresFor(conversationId)
-        .map((figure) => ({ label: figure.label, title: figure.title }));
-    },
+    figures: async (conversationId) => listedFigures(python.figuresFor(conversationId)),
   };
 });
 

@@ -2,7 +2,7 @@ import { Agent, run, setTracingDisabled } from '@openai/agents';
 import { beforeAll } from 'vitest';
 import { openAIAgentsTool } from '../../src/adapters/openai-agents.js';
 import { ScriptedOpenAIAgentsModel } from '../support/scripted-openai-agents-model.js';
-import { describeAdapterPoolContract } from './support/pool-contract.js';
+import { describeAdapterPoolContract, listedFigures } from './support/pool-contract.js';
 
 beforeAll(() => {
   // The default exporter sends traces to OpenAI; these runs have no key and nothing to report.
@@ -31,10 +31,7 @@ describeAdapterPoolContract('openAIAgentsTool', (pool) => {
         images: result.images.map(bytesOf),
       }));
     },
-    async figures(conversationId) {
-      return python.sandplotTool
-        .figuresFor(conversationId)
-        .map((figure) => ({ label: figure.label, title: figure.title }));
-    },
+    figures: async (conversationId) =>
+      listedFigures(python.sandplotTool.figuresFor(conversationId)),
   };
 });

@@ -5,7 +5,11 @@ import { localBackend } from '../../src/backends/local.js';
 import { createSandboxPool, type SandboxPool } from '../../src/sandbox/pool.js';
 import { firstCode, secondCode } from '../support/adapter-fixtures.js';
 import { ScriptedStrandsModel } from '../support/scripted-strands-model.js';
-import { describeAdapterPoolContract, type ToolReply } from './support/pool-contract.js';
+import {
+  describeAdapterPoolContract,
+  listedFigures,
+  type ToolReply,
+} from './support/pool-contract.js';
 
 /** A scripted model that calls execute_python with each code in turn, then answers. */
 function scriptedModel(codes: readonly string[]): ScriptedStrandsModel {
@@ -51,11 +55,7 @@ describeAdapterPoolContract('strandsTool', (pool) => {
       );
       return repliesOf(model);
     },
-    async figures(conversationId) {
-      return python
-        .figuresFor(conversationId)
-        .map((figure) => ({ label: figure.label, title: figure.title }));
-    },
+    figures: async (conversationId) => listedFigures(python.figuresFor(conversationId)),
   };
 });
 

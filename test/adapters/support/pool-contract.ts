@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { localBackend } from '../../../src/backends/local.js';
 import { createSandboxPool, type SandboxPool } from '../../../src/sandbox/pool.js';
+import type { LedgerFigure } from '../../../src/tool/figure-ledger.js';
 import { drawCode, firstCode, isPng, secondCode } from '../../support/adapter-fixtures.js';
 
 /** What the model received back from one execute_python call, as its framework delivered it. */
@@ -17,6 +18,11 @@ export interface ToolReply {
 export interface ListedFigure {
   label: string;
   title: string | undefined;
+}
+
+/** A ledger's figures as the contract compares them. */
+export function listedFigures(figures: readonly LedgerFigure[]): ListedFigure[] {
+  return figures.map((figure) => ({ label: figure.label, title: figure.title }));
 }
 
 /** How the contract drives one adapter: its tool on a pool, run through the real framework. */

@@ -1,5 +1,10 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, SandboxPoolBusyError, SandplotError } from '../../../src/errors/index.js';
+import {
+  ConfigError,
+  InvalidInputError,
+  SandboxPoolBusyError,
+  SandplotError,
+} from '../../../src/errors/index.js';
 import { EXECUTION_SPAN_ATTRIBUTES as A } from '../../../src/observability/execution-span.js';
 import { CodeSandbox } from '../../../src/sandbox/code-sandbox.js';
 import { createSandboxPool, type PoolExecuteOptions } from '../../../src/sandbox/pool.js';
@@ -116,6 +121,8 @@ describe('createExecutePythonTool on a pool', () => {
     expect(() => tool.figures).toThrow(/figuresFor\(conversationId\)/);
     expect(() => tool.ledger).toThrow(/ledgerFor\(conversationId\)/);
     expect(() => tool.sandbox).toThrow(/tool\.pool/);
+    expect(() => tool.ledger).toThrow(ConfigError);
+    expect(() => tool.ledgerFor('')).toThrow(InvalidInputError);
     tool.forgetConversation('alpha');
     expect(tool.figuresFor('alpha')).toEqual([]);
     expect(forgetFigureLedger(pool, 'beta')).toBe(true);

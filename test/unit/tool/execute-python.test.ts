@@ -1,7 +1,12 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { BackendError, InvalidInputError, SandplotError } from '../../../src/errors/index.js';
+import {
+  BackendError,
+  ConfigError,
+  InvalidInputError,
+  SandplotError,
+} from '../../../src/errors/index.js';
 import { createExecutePythonTool } from '../../../src/tool/execute-python.js';
 import { getFigureLedger, renderFigureLinks } from '../../../src/tool/figure-ledger.js';
 import type { ExecuteOptions, ExecutionResult, StoredFigure } from '../../../src/types/index.js';
@@ -74,12 +79,16 @@ describe('createExecutePythonTool: definition', () => {
     expect(createExecutePythonTool(scriptedSandbox(), { name: 'python' }).name).toBe('python');
   });
 
-  it('rejects bad options and a missing sandbox with CONFIG_INVALID', () => {
+  it('rejects bad options and a missing sandbox with a ConfigError that names the option', () => {
     expect(() => createExecutePythonTool({} as never)).toThrow(/CodeSandbox/);
+    expect(() => createExecutePythonTool({} as never)).toThrow(ConfigError);
     expect(() =>
       createExecutePythonTool(scriptedSandbox(), { imagesForModel: 'sometimes' as never }),
-    ).toThrow(/imagesForModel/);
+    ).toThrow(/^Invalid execute_python tool options: imagesForModel: /);
     expect(() => createExecutePythonTool(scriptedSandbox(), { name: 'has space' })).toThrow(/name/);
+    expect(() => createExecutePythonTool(scriptedSandbox(), { maxImage: 3 } as never)).toThrow(
+      /unknown option "maxImage"/,
+    );
   });
 });
 
