@@ -7,3 +7,4 @@ export type {
   StreamExceptionType,
 } from './testing/agentcore-emulator.js';
 export { EMULATOR_CREDENTIALS, startAgentCoreEmulator } from './testing/agentcore-emulator.js';
+export * from './testing/conformance/index.js';

@@ -7,6 +7,7 @@ import { base64Sink } from '../../../src/sinks/base64.js';
 import { fallbackSink } from '../../../src/sinks/fallback.js';
 import { localDirSink } from '../../../src/sinks/local-dir.js';
 import type { FigureProblem } from '../../../src/types/index.js';
+import { describeImageSinkContract } from '../../support/image-sink-contract.js';
 import { tinyPng } from '../../support/png.js';
 
 async function unwritableDir(): Promise<string> {
@@ -14,6 +15,19 @@ async function unwritableDir(): Promise<string> {
   await writeFile(join(parent, 'file'), '');
   return join(parent, 'file', 'figures');
 }
+
+// The first sink always fails, so every check goes through the fallback path.
+describeImageSinkContract('fallbackSink(failing local-dir, base64)', async () => {
+  const unwritable = await unwritableDir();
+  return {
+    sink: fallbackSink(localDirSink({ dir: unwritable }), base64Sink()),
+    options: {
+      sinkNames: ['base64'],
+      failingSink: () =>
+        fallbackSink(localDirSink({ dir: unwritable }), localDirSink({ dir: unwritable })),
+    },
+  };
+});
 
 describe('fallbackSink', () => {
   it('uses the first sink that works and reports each failure as a store problem', async () => {
