@@ -7,6 +7,7 @@ import { parseOptions } from '../internal/parse-options.js';
 import { AgentCoreSession } from './agentcore/agentcore-session.js';
 import type { SandboxBackend } from './types.js';
 
+export { AgentCoreSession } from './agentcore/agentcore-session.js';
 export type {
   AgentCoreRunResult,
   AgentCoreTaskInfo,
@@ -16,8 +17,8 @@ export type {
   SessionFileContent,
   SessionFileEntry,
   TaskCallOptions,
-} from './agentcore/agentcore-session.js';
-export { AgentCoreSession, isTaskFinished } from './agentcore/agentcore-session.js';
+} from './agentcore/agentcore-session-types.js';
+export { isTaskFinished } from './agentcore/agentcore-session-types.js';
 
 /** The most the service allows: 8 hours. */
 export const MAX_SESSION_TIMEOUT_SECONDS = 28_800;

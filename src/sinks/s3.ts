@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { AbortError, SinkError } from '../errors/index.js';
+import { callDeadline } from '../internal/call-deadline.js';
 import { createConcurrencyLimiter } from '../internal/concurrency-limiter.js';
 import type { CapturedFigure, StoredFigure } from '../types/index.js';
 import { s3Failure } from './s3/s3-failure.js';
@@ -55,16 +56,9 @@ export function s3Sink(options: S3SinkOptions): S3Sink {
     key: string,
     abortSignal: AbortSignal | undefined,
   ): Promise<void> {
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort(new Error(`timed out after ${timeoutMs} ms`));
-    }, timeoutMs);
-    const forwardAbort = () => controller.abort(abortSignal?.reason);
-    abortSignal?.addEventListener('abort', forwardAbort, { once: true });
+    const deadline = callDeadline(timeoutMs, abortSignal);
     try {
-      await client.send(new PutObjectCommand(input), { abortSignal: controller.signal });
+      await client.send(new PutObjectCommand(input), { abortSignal: deadline.signal });
     } catch (error) {
       if (abortSignal?.aborted) {
         throw new AbortError(
@@ -72,7 +66,7 @@ export function s3Sink(options: S3SinkOptions): S3Sink {
           { cause: abortSignal.reason },
         );
       }
-      if (timedOut) {
+      if (deadline.timedOut) {
         throw new SinkError(
           's3',
           `s3Sink timed out after ${timeoutMs} ms uploading figure ${figure.index} to s3://${bucket}/${key}. Raise the \`timeoutMs\` option or check the network path to S3.`,
@@ -86,8 +80,7 @@ export function s3Sink(options: S3SinkOptions): S3Sink {
         kms: settings.serverSideEncryption === 'aws:kms',
       });
     } finally {
-      clearTimeout(timer);
-      abortSignal?.removeEventListener('abort', forwardAbort);
+      deadline.dispose();
     }
   }
 

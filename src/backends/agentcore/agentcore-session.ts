@@ -1,3 +1,4 @@
+import { callDeadline } from '../../internal/call-deadline.js';
 import type { BackendRunOptions, BackendSession, SandboxFile } from '../types.js';
 import type {
   AgentCoreRunResult,
@@ -13,19 +14,6 @@ import { RemoteSession } from './remote-session.js';
 import * as sessionCommands from './session-commands.js';
 import * as sessionFiles from './session-files.js';
 import { resourceFigures } from './stream-result.js';
-
-export type {
-  AgentCoreRunResult,
-  AgentCoreSessionConfig,
-  AgentCoreTaskInfo,
-  AgentCoreTaskStatus,
-  CommandResult,
-  RunLongCommandOptions,
-  SessionFileContent,
-  SessionFileEntry,
-  TaskCallOptions,
-} from './agentcore-session-types.js';
-export { isTaskFinished } from './agentcore-session-types.js';
 
 /**
  * One AgentCore Code Interpreter session as a BackendSession. The remote session behind it may be
@@ -53,20 +41,12 @@ export class AgentCoreSession implements BackendSession {
   }
 
   async runCode(code: string, options: BackendRunOptions): Promise<AgentCoreRunResult> {
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort(new Error(`timed out after ${options.timeoutMs} ms`));
-    }, options.timeoutMs);
-    const onAbort = () => controller.abort(options.abortSignal?.reason);
-    if (options.abortSignal?.aborted) onAbort();
-    options.abortSignal?.addEventListener('abort', onAbort, { once: true });
+    const deadline = callDeadline(options.timeoutMs, options.abortSignal);
     try {
       const outcome = await this.#remote.invoke(
         'executeCode',
         { language: 'python', code },
-        controller.signal,
+        deadline.signal,
       );
       if (outcome.stdout.length > 0) options.onStdout(outcome.stdout);
       if (outcome.stderr.length > 0) options.onStderr(outcome.stderr);
@@ -76,10 +56,10 @@ export class AgentCoreSession implements BackendSession {
       if (this.#remote.takeRestarted()) result.sessionRestarted = true;
       return result;
     } catch (error) {
-      if (!controller.signal.aborted) throw error;
+      if (!deadline.signal.aborted) throw error;
       // AgentCore cannot interrupt a running command: the session may still be busy with the
       // code, so it is stopped rather than reused in an unknown state.
-      const interrupted = timedOut ? 'timeout' : 'abort';
+      const interrupted = deadline.timedOut ? 'timeout' : 'abort';
       this.#remote.retire();
       return {
         exitCode: null,
@@ -92,8 +72,7 @@ export class AgentCoreSession implements BackendSession {
         },
       };
     } finally {
-      clearTimeout(timer);
-      options.abortSignal?.removeEventListener('abort', onAbort);
+      deadline.dispose();
     }
   }
 

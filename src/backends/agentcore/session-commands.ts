@@ -1,4 +1,5 @@
 import { AbortError, BackendError, InvalidInputError, TimeoutError } from '../../errors/index.js';
+import { callDeadline } from '../../internal/call-deadline.js';
 import {
   type AgentCoreTaskInfo,
   type AgentCoreTaskStatus,
@@ -78,23 +79,12 @@ export async function runLongCommand(
       );
     }
   }
-  const controller = new AbortController();
-  let timedOut = false;
-  const timer =
-    options.timeoutMs === undefined
-      ? undefined
-      : setTimeout(() => {
-          timedOut = true;
-          controller.abort(new Error(`timed out after ${options.timeoutMs} ms`));
-        }, options.timeoutMs);
-  const onAbort = () => controller.abort(options.abortSignal?.reason);
-  if (options.abortSignal?.aborted) onAbort();
-  options.abortSignal?.addEventListener('abort', onAbort, { once: true });
+  const deadline = callDeadline(options.timeoutMs, options.abortSignal);
   let taskId: string | undefined;
   try {
-    ({ taskId } = await startCommand(invoke, command, controller.signal));
+    ({ taskId } = await startCommand(invoke, command, deadline.signal));
     for (;;) {
-      const task = await getTask(invoke, taskId, controller.signal);
+      const task = await getTask(invoke, taskId, deadline.signal);
       options.onPoll?.(task);
       if (isTaskFinished(task.status)) {
         return {
@@ -103,14 +93,14 @@ export async function runLongCommand(
           exitCode: task.exitCode ?? null,
         };
       }
-      await sleep(pollIntervalMs, controller.signal);
+      await sleep(pollIntervalMs, deadline.signal);
     }
   } catch (error) {
     // Whatever went wrong, the command should not keep running unobserved.
     if (taskId !== undefined) await stopTask(invoke, taskId, undefined).catch(() => undefined);
-    if (!controller.signal.aborted) throw error;
+    if (!deadline.signal.aborted) throw error;
     const task = taskId === undefined ? 'the command' : `task ${taskId}`;
-    if (timedOut) {
+    if (deadline.timedOut) {
       throw new TimeoutError(
         `agentCoreBackend: ${task} did not end within ${options.timeoutMs} ms and was stopped. Raise the timeoutMs option of runLongCommand.`,
         { cause: error },
@@ -120,8 +110,7 @@ export async function runLongCommand(
       cause: options.abortSignal?.reason,
     });
   } finally {
-    clearTimeout(timer);
-    options.abortSignal?.removeEventListener('abort', onAbort);
+    deadline.dispose();
   }
 }
 
