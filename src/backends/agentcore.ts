@@ -3,10 +3,11 @@ import {
   type BedrockAgentCoreClientConfig,
 } from '@aws-sdk/client-bedrock-agentcore';
 import { z } from 'zod';
-import { ConfigError } from '../errors/index.js';
+import { parseOptions } from '../internal/parse-options.js';
 import { AgentCoreSession } from './agentcore/agentcore-session.js';
 import type { SandboxBackend } from './types.js';
 
+export { AgentCoreSession } from './agentcore/agentcore-session.js';
 export type {
   AgentCoreRunResult,
   AgentCoreTaskInfo,
@@ -16,8 +17,8 @@ export type {
   SessionFileContent,
   SessionFileEntry,
   TaskCallOptions,
-} from './agentcore/agentcore-session.js';
-export { AgentCoreSession, isTaskFinished } from './agentcore/agentcore-session.js';
+} from './agentcore/agentcore-session-types.js';
+export { isTaskFinished } from './agentcore/agentcore-session-types.js';
 
 /** The most the service allows: 8 hours. */
 export const MAX_SESSION_TIMEOUT_SECONDS = 28_800;
@@ -53,11 +54,14 @@ export interface AgentCoreBackendOptions {
   stopOnExit?: boolean;
 }
 
-const optionsSchema = z
+const agentCoreBackendOptionsSchema = z
   .object({
-    region: z.string().min(1).optional(),
-    identifier: z.string().min(1).optional(),
-    sessionTimeoutSeconds: z.number().int().min(1).max(MAX_SESSION_TIMEOUT_SECONDS).optional(),
+    region: z
+      .string()
+      .min(1)
+      .default(() => process.env.AWS_REGION ?? 'us-west-2'),
+    identifier: z.string().min(1).default('aws.codeinterpreter.v1'),
+    sessionTimeoutSeconds: z.number().int().min(1).max(MAX_SESSION_TIMEOUT_SECONDS).default(900),
     sessionName: z.string().min(1).max(100).optional(),
     client: z
       .custom<BedrockAgentCoreClient>(
@@ -68,13 +72,28 @@ const optionsSchema = z
         { message: 'expected a BedrockAgentCoreClient' },
       )
       .optional(),
-    clientConfig: z.record(z.string(), z.unknown()).optional(),
-    maxRetries: z.number().int().min(0).max(20).optional(),
-    retryBaseDelayMs: z.number().min(0).optional(),
-    retryMaxDelayMs: z.number().min(0).optional(),
-    stopOnExit: z.boolean().optional(),
+    clientConfig: z
+      .custom<BedrockAgentCoreClientConfig>(
+        (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+        { message: 'expected a BedrockAgentCoreClientConfig object' },
+      )
+      .optional(),
+    maxRetries: z.number().int().min(0).max(20).default(3),
+    retryBaseDelayMs: z.number().min(0).default(100),
+    retryMaxDelayMs: z.number().min(0).default(5_000),
+    stopOnExit: z.boolean().default(true),
   })
-  .strict();
+  .strict()
+  .superRefine((options, context) => {
+    if (options.client !== undefined && options.clientConfig !== undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['client'],
+        message:
+          'pass either `client` or `clientConfig`, not both (clientConfig only configures the client built here)',
+      });
+    }
+  });
 
 /**
  * The AgentCore backend: its sessions are `AgentCoreSession`s, with shell commands, long-running
@@ -91,36 +110,24 @@ export interface AgentCoreBackend extends SandboxBackend<AgentCoreSession> {
  * AgentCore session, started by the first call and stopped by `close()`.
  */
 export function agentCoreBackend(options: AgentCoreBackendOptions = {}): AgentCoreBackend {
-  const parsed = optionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const detail = parsed.error.issues
-      .map((issue) => `${issue.path.join('.') || 'options'}: ${issue.message}`)
-      .join('; ');
-    throw new ConfigError(`Invalid agentCoreBackend options: ${detail}.`, { cause: parsed.error });
-  }
-  if (options.client !== undefined && options.clientConfig !== undefined) {
-    throw new ConfigError(
-      'agentCoreBackend: pass either `client` or `clientConfig`, not both (clientConfig only configures the client built here).',
-    );
-  }
-  const region = options.region ?? process.env.AWS_REGION ?? 'us-west-2';
-  let client = options.client;
-  const config = {
-    identifier: options.identifier ?? 'aws.codeinterpreter.v1',
-    sessionTimeoutSeconds: options.sessionTimeoutSeconds ?? 900,
-    sessionName: options.sessionName,
-    maxRetries: options.maxRetries ?? 3,
-    retryBaseDelayMs: options.retryBaseDelayMs ?? 100,
-    retryMaxDelayMs: options.retryMaxDelayMs ?? 5_000,
-    stopOnExit: options.stopOnExit ?? true,
-  };
+  const {
+    region,
+    client: givenClient,
+    clientConfig,
+    ...config
+  } = parseOptions(agentCoreBackendOptionsSchema, options, 'agentCoreBackend options');
+  let client = givenClient;
   return {
     name: 'agentcore',
     sessionLifetimeMs: config.sessionTimeoutSeconds * 1000,
     async createSession(sessionOptions = {}) {
       // Built on first use so that merely configuring the backend needs no credentials.
-      client ??= new BedrockAgentCoreClient({ region, maxAttempts: 1, ...options.clientConfig });
-      const session = new AgentCoreSession({ client, ...config });
+      client ??= new BedrockAgentCoreClient({ region, maxAttempts: 1, ...clientConfig });
+      const session = new AgentCoreSession({
+        client,
+        ...config,
+        sessionName: config.sessionName,
+      });
       try {
         await session.start(sessionOptions.abortSignal);
       } catch (error) {

@@ -5,6 +5,11 @@ import {
   SandplotError,
   SessionError,
 } from '../../errors/index.js';
+import {
+  type AwsErrorDescription,
+  describeAwsError,
+  isTransientNetworkCode,
+} from '../../internal/aws-errors.js';
 
 /** What the backend does about an error from the service or the network. */
 export type ErrorKind =
@@ -27,37 +32,19 @@ export const STREAM_EXCEPTION_MEMBERS = {
   validationException: 'ValidationException',
 } as const;
 
-interface ServiceErrorShape {
-  name?: string;
-  message?: string;
-  code?: string;
-  $fault?: string;
-  $metadata?: { httpStatusCode?: number };
-  $retryable?: unknown;
-}
-
-function shape(error: unknown): ServiceErrorShape {
-  return typeof error === 'object' && error !== null ? (error as ServiceErrorShape) : {};
-}
-
-function statusOf(error: unknown): number | undefined {
-  return shape(error).$metadata?.httpStatusCode;
-}
-
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN']);
-
+/**
+ * What the backend does about a failure: a lost session is replaced, throttling and server faults
+ * are retried. A dropped connection is not retried here: the code may have run, and running it
+ * again could repeat its effects. It is still reported as retryable.
+ */
 export function classifyError(error: unknown): ErrorKind {
-  const { name, $fault } = shape(error);
-  if (name === 'AbortError' || (SandplotError.isInstance(error) && error.code === 'ABORTED')) {
-    return 'aborted';
-  }
-  if (name === 'ResourceNotFoundException') return 'session-lost';
-  if (name === 'ThrottlingException' || name === 'InternalServerException') return 'transient';
-  const status = statusOf(error);
+  if (SandplotError.isInstance(error) && error.code === 'ABORTED') return 'aborted';
+  const failure = describeAwsError(error);
+  if (failure.category === 'aborted') return 'aborted';
+  if (failure.name === 'ResourceNotFoundException') return 'session-lost';
+  if (failure.category === 'throttled' || failure.category === 'server') return 'transient';
+  const status = failure.httpStatus;
   if (status === 429 || (status !== undefined && status >= 500)) return 'transient';
-  if ($fault === 'server' && status === undefined) return 'transient';
-  // A dropped connection is not retried here: the code may have run, and running it again
-  // could repeat its effects. It is still reported as retryable.
   return 'permanent';
 }
 
@@ -66,22 +53,22 @@ export function classifyError(error: unknown): ErrorKind {
  * acted. Safe to retry only for calls that are idempotent (a start with its clientToken, a stop).
  */
 export function isConnectionFailure(error: unknown): boolean {
-  const { code, message } = shape(error);
-  if (code !== undefined && NETWORK_CODES.has(code)) return true;
-  return /socket hang up|ECONNRESET|EPIPE/.test(message ?? '');
+  const { networkCode, category } = describeAwsError(error);
+  if (networkCode !== undefined) return isTransientNetworkCode(networkCode);
+  return category === 'connection-dropped';
 }
 
 /** True when the failure says nothing about the request itself: the same call may work later. */
-function isRetryableLater(error: unknown): boolean {
-  const kind = classifyError(error);
-  if (kind === 'transient') return true;
-  const { name, message } = shape(error);
+function isRetryableLater(error: unknown, failure: AwsErrorDescription): boolean {
+  if (classifyError(error) === 'transient') return true;
   if (error instanceof EmptyStreamError) return true;
-  if (name === 'ConflictException' || name === 'ServiceQuotaExceededException') return true;
+  if (failure.name === 'ConflictException' || failure.name === 'ServiceQuotaExceededException') {
+    return true;
+  }
   if (isConnectionFailure(error)) return true;
   // A stream cut mid-frame surfaces as a parse or premature-close error from the SDK.
   return /premature close|socket hang up|aborted|truncated|incomplete|Message length/i.test(
-    message ?? '',
+    failure.message,
   );
 }
 
@@ -99,36 +86,36 @@ export class EmptyStreamError extends Error {
  */
 export function toSandplotError(error: unknown, action: string): SandplotError {
   if (SandplotError.isInstance(error)) return error;
-  const { name = 'Error', message = String(error) } = shape(error);
-  const status = statusOf(error);
-  const detail = `${name}${status === undefined ? '' : ` (HTTP ${status})`}: ${message}`;
-  if (name === 'CredentialsProviderError' || /Could not load credentials/i.test(message)) {
+  const failure = describeAwsError(error);
+  const { category, httpStatus, message } = failure;
+  const detail = `${failure.name || 'Error'}${httpStatus === undefined ? '' : ` (HTTP ${httpStatus})`}: ${message}`;
+  if (category === 'credentials-missing') {
     return new ConfigError(
       `agentCoreBackend: no AWS credentials for ${action}: ${message}. Configure credentials (environment, profile, role) or pass clientConfig.credentials.`,
       { code: 'BACKEND_UNAVAILABLE', cause: error },
     );
   }
-  if (name === 'AbortError') {
+  if (category === 'aborted') {
     return new AbortError(`${action} was aborted by its abortSignal.`, { cause: error });
   }
-  if (name === 'AccessDeniedException' || status === 403) {
+  if (category === 'access-denied' || httpStatus === 403) {
     return new BackendError(
       `agentCoreBackend: ${action} was denied: ${detail}. The caller needs the IAM permissions listed in docs/agentcore.md (bedrock-agentcore:StartCodeInterpreterSession, InvokeCodeInterpreter, StopCodeInterpreterSession, GetCodeInterpreterSession) on the code interpreter named by the \`identifier\` option.`,
       { cause: error },
     );
   }
-  if (name === 'ValidationException') {
+  if (category === 'validation') {
     return new BackendError(`agentCoreBackend: the service rejected ${action}: ${detail}.`, {
       cause: error,
     });
   }
-  if (name === 'ResourceNotFoundException') {
+  if (failure.name === 'ResourceNotFoundException') {
     return new SessionError(
       `agentCoreBackend: ${action} failed because the session or code interpreter was not found: ${detail}. Check the \`identifier\` option and the region.`,
       { cause: error, isRetryable: true },
     );
   }
-  const retryable = isRetryableLater(error);
+  const retryable = isRetryableLater(error, failure);
   return new BackendError(
     `agentCoreBackend: ${action} failed: ${detail}.${retryable ? ' Try again later, or raise the `maxRetries` option.' : ''}`,
     { cause: error, isRetryable: retryable },

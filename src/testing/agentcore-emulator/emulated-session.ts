@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { BackendSession, SandboxBackend } from '../../backends/types.js';
-import { rememberWorkingDirectory, stopAllTasks } from './session-tools.js';
+import { rememberWorkingDirectory } from './python-helper.js';
+import { stopAllTasks } from './session-tasks.js';
 
 /** How long terminate() waits for background tasks to be stopped before closing anyway. */
 const STOP_TASKS_WAIT_MS = 3_000;

@@ -1,4 +1,4 @@
-import type { AgentCoreOperation } from '../agentcore-emulator.js';
+import type { AgentCoreOperation } from './emulator-options.js';
 
 /** The exception members an InvokeCodeInterpreter stream can carry. */
 export type StreamExceptionType =

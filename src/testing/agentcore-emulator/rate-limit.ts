@@ -1,4 +1,7 @@
-import type { AgentCoreOperation } from '../agentcore-emulator.js';
+import type { AgentCoreOperation } from './emulator-options.js';
+
+/** One limit for every operation, or limits operation by operation (others unlimited). */
+export type RequestsPerSecond = number | Partial<Record<AgentCoreOperation, number | undefined>>;
 
 const WINDOW_MS = 1000;
 
@@ -7,10 +10,10 @@ const WINDOW_MS = 1000;
  * the limit were admitted in the last second (a sliding window); refused ones do not count.
  */
 export class OperationRateLimiter {
-  readonly #limits: Partial<Record<AgentCoreOperation, number>> | number | undefined;
+  readonly #limits: RequestsPerSecond | undefined;
   readonly #admitted = new Map<AgentCoreOperation, number[]>();
 
-  constructor(limits: Partial<Record<AgentCoreOperation, number>> | number | undefined) {
+  constructor(limits: RequestsPerSecond | undefined) {
     this.#limits = limits;
   }
 

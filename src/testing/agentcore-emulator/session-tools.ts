@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import type { BackendSession } from '../../backends/types.js';
+import { collect, runHelper } from './python-helper.js';
 
 /** A tool result as JSON on the wire (blobs already base64), the `result` event payload. */
 export interface ResultPayload {
@@ -21,9 +21,6 @@ export interface ToolArgumentsJson {
   taskId?: string;
 }
 
-/** The service has no per-command timeout; 15 minutes is its limit for a synchronous call. */
-const CALL_LIMIT_MS = 15 * 60 * 1000;
-
 /**
  * The service's working directory is a deep path and takes paths relative to it; an absolute
  * path is joined onto it ("doubled"), which is what stripping the leading slash reproduces.
@@ -32,65 +29,10 @@ export function emulatedPath(path: string): string {
   return path.replace(/^\/+/, '');
 }
 
-function textResult(text: string, isError = false): ResultPayload {
+/** A result of one text block. */
+export function textResult(text: string, isError = false): ResultPayload {
   return { content: [{ type: 'text', text }], isError };
 }
-
-async function collect(
-  session: BackendSession,
-  code: string,
-): Promise<{ stdout: string; stderr: string; exitCode: number | null; crashed?: string }> {
-  let stdout = '';
-  let stderr = '';
-  const run = await session.runCode(code, {
-    timeoutMs: CALL_LIMIT_MS,
-    onStdout: (text) => {
-      stdout += text;
-    },
-    onStderr: (text) => {
-      stderr += text;
-    },
-  });
-  return {
-    stdout,
-    stderr,
-    exitCode: run.exitCode,
-    ...(run.crashed ? { crashed: run.crashed.reason } : {}),
-  };
-}
-
-/**
- * Runs a helper script in a namespace of its own (the user's variables stay untouched) and
- * returns the JSON it printed after a random marker.
- */
-async function runHelper(session: BackendSession, source: string, args: unknown): Promise<unknown> {
-  const marker = `@@agentcore-emulator-${randomBytes(8).toString('hex')}@@`;
-  const script = `import json\nARGS = json.loads(${JSON.stringify(JSON.stringify(args))})\nMARK = ${JSON.stringify(marker)}\n${BASE_SOURCE}${source}`;
-  const run = await collect(
-    session,
-    `exec(${JSON.stringify(script)}, {'__name__': '__agentcore_emulator__'})\n`,
-  );
-  const at = run.stdout.lastIndexOf(marker);
-  if (at === -1) {
-    throw new Error(`the emulator's helper failed: ${run.crashed ?? run.stderr.trim()}`);
-  }
-  return JSON.parse(run.stdout.slice(at + marker.length).trim());
-}
-
-/**
- * The service resolves file paths and runs commands in the session's working directory, whatever
- * the user's code did with os.chdir; the helpers below use the directory recorded at start.
- */
-export async function rememberWorkingDirectory(session: BackendSession): Promise<void> {
-  await collect(
-    session,
-    "import sys as _s, os as _o, types as _t\n_m = _t.ModuleType('_agentcore_emulator')\n_m.base = _o.getcwd()\n_s.modules['_agentcore_emulator'] = _m\ndel _s, _o, _t, _m\n",
-  );
-}
-
-const BASE_SOURCE = `import os, sys
-BASE = sys.modules['_agentcore_emulator'].base if '_agentcore_emulator' in sys.modules else os.getcwd()
-`;
 
 const COMMAND_SOURCE = `import subprocess
 r = subprocess.run(ARGS['command'], shell=True, capture_output=True, text=True, errors='replace', cwd=BASE)
@@ -270,145 +212,4 @@ export async function removeFiles(
     return textResult(`Failed to remove: ${outcome.failed.join('; ')}`, true);
   }
   return textResult(`Successfully removed ${outcome.removed.length} file(s)`);
-}
-
-/**
- * Background commands (startCommandExecution): each runs as its own process group, started by a
- * helper in the session's interpreter, with its output going to files in a private temporary
- * folder of the sandbox. The Popen objects live in the session's emulator module, so later calls
- * (getTask, stopTask) find them; the helper returns at once and never blocks other calls.
- */
-const TASKS_SOURCE = `import subprocess, tempfile, time, types, signal
-_m = sys.modules.get('_agentcore_emulator')
-if _m is None:
-    _m = types.ModuleType('_agentcore_emulator')
-    _m.base = BASE
-    sys.modules['_agentcore_emulator'] = _m
-TASKS = _m.__dict__.setdefault('tasks', {})
-def read_output(t, name):
-    with open(os.path.join(t['dir'], name), 'rb') as f:
-        return f.read().decode('utf-8', 'replace')
-def state(tid):
-    t = TASKS.get(tid)
-    if t is None:
-        return {'missing': True}
-    code = t['p'].poll()
-    if code is not None and t['ended'] is None:
-        t['ended'] = time.monotonic()
-    if code is None:
-        status = 'working'
-    elif t['canceled']:
-        status = 'canceled'
-    else:
-        status = 'completed' if code == 0 else 'failed'
-    r = {'status': status, 'stdout': read_output(t, 'stdout'), 'stderr': read_output(t, 'stderr'),
-         'elapsed': (t['ended'] or time.monotonic()) - t['started']}
-    if code is not None:
-        r['exitCode'] = code if code >= 0 else 128 - code
-    return r
-def stop(tid):
-    t = TASKS.get(tid)
-    if t is not None and t['p'].poll() is None:
-        t['canceled'] = True
-        for sig, wait in ((signal.SIGTERM, 2), (signal.SIGKILL, None)):
-            try:
-                os.killpg(t['p'].pid, sig)
-            except ProcessLookupError:
-                pass
-            try:
-                t['p'].wait(wait)
-                break
-            except subprocess.TimeoutExpired:
-                pass
-    return state(tid)
-`;
-
-const TASK_START_SOURCE = `${TASKS_SOURCE}
-try:
-    d = tempfile.mkdtemp(prefix='agentcore-task-')
-    with open(os.path.join(d, 'stdout'), 'wb') as out, open(os.path.join(d, 'stderr'), 'wb') as err:
-        p = subprocess.Popen(ARGS['command'], shell=True, cwd=BASE, stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True)
-    TASKS[ARGS['taskId']] = {'p': p, 'dir': d, 'canceled': False, 'started': time.monotonic(), 'ended': None}
-    print(MARK + json.dumps({'ok': True}))
-except OSError as error:
-    print(MARK + json.dumps({'error': f'{type(error).__name__}: {error}'}))
-`;
-
-const TASK_GET_SOURCE = `${TASKS_SOURCE}
-print(MARK + json.dumps(state(ARGS['taskId'])))
-`;
-
-const TASK_STOP_SOURCE = `${TASKS_SOURCE}
-print(MARK + json.dumps(stop(ARGS['taskId'])))
-`;
-
-const TASK_STOP_ALL_SOURCE = `${TASKS_SOURCE}
-for tid in list(TASKS):
-    stop(tid)
-print(MARK + json.dumps({'ok': True}))
-`;
-
-interface TaskState {
-  missing?: boolean;
-  status: 'working' | 'completed' | 'failed' | 'canceled';
-  stdout: string;
-  stderr: string;
-  exitCode?: number;
-  elapsed: number;
-}
-
-function taskResult(taskId: string, state: TaskState): ResultPayload {
-  const output = `${state.stdout}${state.stderr}`;
-  return {
-    content: [
-      { type: 'text', text: output.length > 0 ? output : `Task ${taskId} is ${state.status}` },
-    ],
-    structuredContent: {
-      taskId,
-      taskStatus: state.status,
-      stdout: state.stdout,
-      stderr: state.stderr,
-      ...(state.exitCode === undefined ? {} : { exitCode: state.exitCode }),
-      executionTime: state.elapsed,
-    },
-    isError: state.status === 'failed',
-  };
-}
-
-/** startCommandExecution: starts `command` in the background and answers its task id at once. */
-export async function startCommandExecution(
-  session: BackendSession,
-  taskId: string,
-  command: string,
-): Promise<ResultPayload> {
-  const started = (await runHelper(session, TASK_START_SOURCE, { taskId, command })) as {
-    error?: string;
-  };
-  if (started.error !== undefined) {
-    return textResult(`Failed to start the command: ${started.error}`, true);
-  }
-  return {
-    content: [{ type: 'text', text: `Started task ${taskId}` }],
-    structuredContent: { taskId, taskStatus: 'working' },
-    isError: false,
-  };
-}
-
-/** getTask: the task's status, with the output so far (all of it once it has ended). */
-export async function getTask(session: BackendSession, taskId: string): Promise<ResultPayload> {
-  const state = (await runHelper(session, TASK_GET_SOURCE, { taskId })) as TaskState;
-  if (state.missing) return textResult(`Task ${taskId} was not found in this session`, true);
-  return taskResult(taskId, state);
-}
-
-/** stopTask: kills the task's process group (SIGTERM, then SIGKILL after 2 s); answers its final state. */
-export async function stopTask(session: BackendSession, taskId: string): Promise<ResultPayload> {
-  const state = (await runHelper(session, TASK_STOP_SOURCE, { taskId })) as TaskState;
-  if (state.missing) return textResult(`Task ${taskId} was not found in this session`, true);
-  return taskResult(taskId, state);
-}
-
-/** Stops every background task of the session (used when the session ends). */
-export async function stopAllTasks(session: BackendSession): Promise<void> {
-  await runHelper(session, TASK_STOP_ALL_SOURCE, {});
 }

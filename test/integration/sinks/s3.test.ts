@@ -1,23 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SandplotError, SinkError } from '../../../src/errors/index.js';
+import { SinkError } from '../../../src/errors/index.js';
 import { s3Sink } from '../../../src/s3.js';
-import { base64Sink } from '../../../src/sinks/base64.js';
-import { fallbackSink } from '../../../src/sinks/fallback.js';
-import type { ImageSinkContext } from '../../../src/sinks/types.js';
-import type { CapturedFigure, FigureProblem } from '../../../src/types/index.js';
 import { pngSize, tinyPng } from '../../support/png.js';
 import { type S3TestServer, startS3TestServer } from '../../support/s3-server.js';
+import { pngFigure, sinkContext } from '../../support/s3-sink-fixtures.js';
 
 const bucket = 'figures';
-const svg = new TextEncoder().encode(
-  '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>',
-);
-const jpeg = Uint8Array.from([
-  0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0xff, 0xd9,
-]);
-
 let server: S3TestServer;
 let client: S3Client;
 
@@ -31,20 +21,12 @@ afterAll(async () => {
   await server?.close();
 });
 
-function context(executionId: string, extra: Partial<ImageSinkContext> = {}): ImageSinkContext {
-  return { executionId, sessionId: 'session-1', reportProblem: () => {}, ...extra };
-}
-
-function png(index: number, title?: string): CapturedFigure {
-  return {
-    index,
-    mediaType: 'image/png',
-    data: tinyPng,
-    width: 1,
-    height: 1,
-    ...(title === undefined ? {} : { title }),
-  };
-}
+const svg = new TextEncoder().encode(
+  '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>',
+);
+const jpeg = Uint8Array.from([
+  0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0xff, 0xd9,
+]);
 
 async function fetchBytes(url: string): Promise<{ response: Response; bytes: Uint8Array }> {
   const response = await fetch(url);
@@ -59,7 +41,7 @@ describe('s3Sink against s3rver behind a SigV4-verifying proxy', () => {
   it('uploads a PNG and returns a presigned URL that downloads the same bytes', async () => {
     const sink = s3Sink({ bucket, client });
     const before = new Date();
-    const stored = await sink.put(png(0, 'Sales'), context('exec-png'));
+    const stored = await sink.put(pngFigure(0, 'Sales'), sinkContext('exec-png'));
     const after = new Date();
 
     expect(stored).toMatchObject({
@@ -109,7 +91,7 @@ describe('s3Sink against s3rver behind a SigV4-verifying proxy', () => {
   it('stores SVG as an attachment unless allowInlineSvg, and JPEG with its own type', async () => {
     const stored = await s3Sink({ bucket, client }).put(
       { index: 1, mediaType: 'image/svg+xml', data: svg },
-      context('exec-svg'),
+      sinkContext('exec-svg'),
     );
     expect(stored.key).toMatch(/\/exec-svg\/figure-1\.svg$/);
     const attachment = await fetchBytes(stored.url);
@@ -121,7 +103,7 @@ describe('s3Sink against s3rver behind a SigV4-verifying proxy', () => {
 
     const inline = await s3Sink({ bucket, client, allowInlineSvg: true }).put(
       { index: 1, mediaType: 'image/svg+xml', data: svg },
-      context('exec-svg-inline'),
+      sinkContext('exec-svg-inline'),
     );
     const inlineResponse = await fetchBytes(inline.url);
     expect(inlineResponse.response.headers.get('content-type')).toBe('image/svg+xml');
@@ -129,7 +111,7 @@ describe('s3Sink against s3rver behind a SigV4-verifying proxy', () => {
 
     const photo = await s3Sink({ bucket, client }).put(
       { index: 2, mediaType: 'image/jpeg', data: jpeg },
-      context('exec-jpeg'),
+      sinkContext('exec-jpeg'),
     );
     expect(photo.key).toMatch(/\/exec-jpeg\/figure-2\.jpg$/);
     const photoResponse = await fetchBytes(photo.url);
@@ -138,8 +120,8 @@ describe('s3Sink against s3rver behind a SigV4-verifying proxy', () => {
   });
 
   it('refuses a tampered URL: another key, or another signature', async () => {
-    const stored = await s3Sink({ bucket, client }).put(png(0), context('exec-tamper'));
-    await s3Sink({ bucket, client }).put(png(1), context('exec-tamper'));
+    const stored = await s3Sink({ bucket, client }).put(pngFigure(0), sinkContext('exec-tamper'));
+    await s3Sink({ bucket, client }).put(pngFigure(1), sinkContext('exec-tamper'));
 
     const otherKey = stored.url.replace('figure-0.png', 'figure-1.png');
     expect(otherKey).not.toBe(stored.url);
@@ -165,8 +147,8 @@ describe('s3Sink against s3rver behind a SigV4-verifying proxy', () => {
 
   it('refuses an expired URL', async () => {
     const stored = await s3Sink({ bucket, client, expiresInSeconds: 1 }).put(
-      png(0),
-      context('exec-expiry'),
+      pngFigure(0),
+      sinkContext('exec-expiry'),
     );
     expect(new URL(stored.url).searchParams.get('X-Amz-Expires')).toBe('1');
     await sleep(Math.max(0, (stored.expiresAt as Date).getTime() - Date.now()) + 1_100);
@@ -174,164 +156,12 @@ describe('s3Sink against s3rver behind a SigV4-verifying proxy', () => {
     expect(response.status).toBe(403);
     expect(await response.text()).toMatch(/Request has expired/);
   });
-
-  it('is refused by the verifying proxy when the client signs with the wrong secret', async () => {
-    const wrong = new S3Client({
-      ...server.clientConfig,
-      credentials: { accessKeyId: server.credentials.accessKeyId, secretAccessKey: 'not-it' },
-      maxAttempts: 1,
-    });
-    const sink = s3Sink({ bucket, client: wrong });
-    const failure = sink.put(png(4), context('exec-wrong-secret'));
-    await expect(failure).rejects.toBeInstanceOf(SinkError);
-    await expect(failure).rejects.toMatchObject({ sink: 's3', isRetryable: false });
-    await expect(failure).rejects.toThrow(
-      /s3:\/\/figures\/figures\/\d{4}\/\d{2}\/\d{2}\/exec-wrong-secret\/figure-4\.png.*SignatureDoesNotMatch.*s3:PutObject/,
-    );
-    const seen = server.requests.filter((request) => request.url.includes('exec-wrong-secret'));
-    expect(seen.map((request) => request.status)).toEqual([403]);
-    // Nothing was stored.
-    const right = await s3Sink({ bucket, client }).put(png(4), context('exec-wrong-secret-2'));
-    await expect(
-      client.send(
-        new HeadObjectCommand({
-          Bucket: bucket,
-          Key: (right.key as string).replace('exec-wrong-secret-2', 'exec-wrong-secret'),
-        }),
-      ),
-    ).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
-    wrong.destroy();
-  });
-
-  it('reports a missing bucket naming the bucket and the option, and falls back to base64', async () => {
-    const sink = s3Sink({ bucket: 'no-such-bucket', client });
-    const failure = sink.put(png(0), context('exec-nobucket'));
-    await expect(failure).rejects.toMatchObject({ code: 'SINK_FAILED', isRetryable: false });
-    await expect(failure).rejects.toThrow(
-      /s3:\/\/no-such-bucket\/figures\/.*\/exec-nobucket\/figure-0\.png.*NoSuchBucket.*`bucket` option/,
-    );
-
-    const problems: FigureProblem[] = [];
-    const stored = await fallbackSink(sink, base64Sink()).put(
-      png(0),
-      context('exec-nobucket', { reportProblem: (problem) => problems.push(problem) }),
-    );
-    expect(stored.sink).toBe('base64');
-    expect(stored.url).toMatch(/^data:image\/png;base64,/);
-    expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatchObject({ index: 0, stage: 'store', sink: 's3' });
-    expect(problems[0]?.reason).toMatch(/no-such-bucket.*NoSuchBucket/);
-  });
-
-  it('reports a server that is down as a retryable SinkError, and falls back', async () => {
-    const down = await startS3TestServer({ buckets: [bucket] });
-    await down.close();
-    const downClient = new S3Client({ ...down.clientConfig, maxAttempts: 1 });
-    const sink = s3Sink({ bucket, client: downClient });
-    const failure = sink.put(png(2), context('exec-down'));
-    await expect(failure).rejects.toMatchObject({ code: 'SINK_FAILED', isRetryable: true });
-    await expect(failure).rejects.toThrow(
-      /s3:\/\/figures\/figures\/.*\/exec-down\/figure-2\.png.*ECONNREFUSED.*network path/,
-    );
-
-    const problems: FigureProblem[] = [];
-    const stored = await fallbackSink(sink, base64Sink()).put(
-      png(2),
-      context('exec-down', { reportProblem: (problem) => problems.push(problem) }),
-    );
-    expect(stored.sink).toBe('base64');
-    expect(Buffer.compare(Buffer.from(stored.data as Uint8Array), Buffer.from(tinyPng))).toBe(0);
-    expect(problems).toEqual([
-      { index: 2, stage: 'store', sink: 's3', reason: expect.stringMatching(/ECONNREFUSED/) },
-    ]);
-    downClient.destroy();
-  });
-
-  it('times out a slow server after timeoutMs (retryable), and falls back', async () => {
-    const slow = await startS3TestServer({ buckets: [bucket], latencyMs: 1_500 });
-    const slowClient = new S3Client(slow.clientConfig);
-    try {
-      const sink = s3Sink({ bucket, client: slowClient, timeoutMs: 300 });
-      const started = performance.now();
-      const failure = sink.put(png(5), context('exec-slow'));
-      await expect(failure).rejects.toMatchObject({ code: 'SINK_FAILED', isRetryable: true });
-      await expect(failure).rejects.toThrow(
-        /timed out after 300 ms.*s3:\/\/figures\/figures\/.*exec-slow\/figure-5\.png.*`timeoutMs`/,
-      );
-      expect(performance.now() - started).toBeLessThan(1_200);
-
-      const problems: FigureProblem[] = [];
-      const stored = await fallbackSink(sink, base64Sink()).put(
-        png(5),
-        context('exec-slow', { reportProblem: (problem) => problems.push(problem) }),
-      );
-      expect(stored.sink).toBe('base64');
-      expect(problems[0]).toMatchObject({ index: 5, stage: 'store', sink: 's3' });
-      expect(problems[0]?.reason).toMatch(/timed out after 300 ms/);
-
-      // Within the time limit, the same slow server works.
-      slow.setLatency(50);
-      const ok = await s3Sink({ bucket, client: slowClient, timeoutMs: 5_000 }).put(
-        png(5),
-        context('exec-slow-ok'),
-      );
-      expect((await fetch(ok.url)).status).toBe(200);
-    } finally {
-      slowClient.destroy();
-      await slow.close();
-    }
-  });
-
-  it('rides out injected 500s and SlowDowns with the SDK retries; reports them when they persist', async () => {
-    server.failNext(1, 'InternalError');
-    server.failNext(1, 'SlowDown');
-    const stored = await s3Sink({ bucket, client }).put(png(0), context('exec-retry'));
-    expect((await fetch(stored.url)).status).toBe(200);
-    const attempts = server.requests.filter(
-      (request) => request.method === 'PUT' && request.url.includes('exec-retry'),
-    );
-    expect(attempts.map((request) => request.status)).toEqual([500, 503, 200]);
-
-    const once = new S3Client({ ...server.clientConfig, maxAttempts: 1 });
-    server.failNext(1, 'SlowDown');
-    await expect(
-      s3Sink({ bucket, client: once }).put(png(0), context('exec-slowdown')),
-    ).rejects.toMatchObject({
-      isRetryable: true,
-      message: expect.stringMatching(/SlowDown.*maxConcurrentUploads/),
-    });
-    server.failNext(1, 'InternalError');
-    await expect(
-      s3Sink({ bucket, client: once }).put(png(0), context('exec-500')),
-    ).rejects.toMatchObject({ isRetryable: true, message: expect.stringMatching(/500/) });
-    once.destroy();
-  });
-
-  it('passes the abort signal to the SDK: an aborted upload is an AbortError, not a SinkError', async () => {
-    server.setLatency(2_000);
-    try {
-      const controller = new AbortController();
-      const failure = s3Sink({ bucket, client }).put(
-        png(0),
-        context('exec-abort', { abortSignal: controller.signal }),
-      );
-      setTimeout(() => controller.abort(new Error('user pressed stop')), 100);
-      const started = performance.now();
-      const error = await failure.catch((caught: unknown) => caught);
-      expect(performance.now() - started).toBeLessThan(1_500);
-      expect(SandplotError.isInstance(error)).toBe(true);
-      expect(error).toMatchObject({ code: 'ABORTED' });
-    } finally {
-      server.setLatency(0);
-    }
-  });
-
   it('makes keys unique per execution and lets no title steer them', async () => {
     const sink = s3Sink({ bucket, client, prefix: 'team-a/plots/' });
     const hostile = '../../../etc/passwd\r\nx-amz-acl: public-read';
-    const first = await sink.put(png(0, hostile), context('exec-unique-1'));
-    const second = await sink.put(png(0, hostile), context('exec-unique-2'));
-    const third = await sink.put(png(1, 'figure-0'), context('exec-unique-1'));
+    const first = await sink.put(pngFigure(0, hostile), sinkContext('exec-unique-1'));
+    const second = await sink.put(pngFigure(0, hostile), sinkContext('exec-unique-2'));
+    const third = await sink.put(pngFigure(1, 'figure-0'), sinkContext('exec-unique-1'));
     const keys = [first.key, second.key, third.key];
     expect(new Set(keys).size).toBe(3);
     for (const key of keys) {
@@ -347,8 +177,8 @@ describe('s3Sink against s3rver behind a SigV4-verifying proxy', () => {
 
   it('stores provenance metadata, sanitised to what S3 user metadata allows', async () => {
     const stored = await s3Sink({ bucket, client, metadata: { team: 'growth' } }).put(
-      png(3, 'Ventes\nrégionales — 2024 📈\u0000\ttotal'),
-      context('exec-meta', { sessionId: 'sess-42' }),
+      pngFigure(3, 'Ventes\nrégionales — 2024 📈\u0000\ttotal'),
+      sinkContext('exec-meta', { sessionId: 'sess-42' }),
     );
     const head = await client.send(
       new HeadObjectCommand({ Bucket: bucket, Key: stored.key as string }),
@@ -364,8 +194,8 @@ describe('s3Sink against s3rver behind a SigV4-verifying proxy', () => {
     expect(stored.title).toBe('Ventes\nrégionales — 2024 📈\u0000\ttotal');
 
     const long = await s3Sink({ bucket, client }).put(
-      png(0, 'x'.repeat(5_000)),
-      context('exec-meta-long'),
+      pngFigure(0, 'x'.repeat(5_000)),
+      sinkContext('exec-meta-long'),
     );
     const longHead = await client.send(
       new HeadObjectCommand({ Bucket: bucket, Key: long.key as string }),
@@ -375,8 +205,8 @@ describe('s3Sink against s3rver behind a SigV4-verifying proxy', () => {
 
   it('stores Cache-Control', async () => {
     const stored = await s3Sink({ bucket, client, cacheControl: 'private, max-age=600' }).put(
-      png(0),
-      context('exec-cache'),
+      pngFigure(0),
+      sinkContext('exec-cache'),
     );
     expect((await fetch(stored.url)).headers.get('cache-control')).toBe('private, max-age=600');
   });
@@ -387,7 +217,7 @@ describe('s3Sink against s3rver behind a SigV4-verifying proxy', () => {
       client,
       key: (figure, sinkContext) => `custom/${sinkContext.executionId}/plot ${figure.index}.png`,
     });
-    const stored = await sink.put(png(7), context('exec-custom'));
+    const stored = await sink.put(pngFigure(7), sinkContext('exec-custom'));
     expect(stored.key).toBe('custom/exec-custom/plot 7.png');
     expect((await fetch(stored.url)).status).toBe(200);
 
@@ -401,13 +231,19 @@ describe('s3Sink against s3rver behind a SigV4-verifying proxy', () => {
       ['x'.repeat(1_025), /longer than 1024 bytes/],
     ];
     for (const [key, reason] of refused) {
-      const failure = s3Sink({ bucket, client, key: () => key }).put(png(0), context('exec-k'));
+      const failure = s3Sink({ bucket, client, key: () => key }).put(
+        pngFigure(0),
+        sinkContext('exec-k'),
+      );
       await expect(failure).rejects.toBeInstanceOf(SinkError);
       await expect(failure).rejects.toThrow(reason as RegExp);
       await expect(failure).rejects.toThrow(/`key` option.*bucket figures/);
     }
     await expect(
-      s3Sink({ bucket, client, key: () => 42 as unknown as string }).put(png(0), context('e')),
+      s3Sink({ bucket, client, key: () => 42 as unknown as string }).put(
+        pngFigure(0),
+        sinkContext('e'),
+      ),
     ).rejects.toThrow(/not a string/);
     await expect(
       s3Sink({
@@ -416,16 +252,16 @@ describe('s3Sink against s3rver behind a SigV4-verifying proxy', () => {
         key: () => {
           throw new Error('no team for this user');
         },
-      }).put(png(0), context('e')),
+      }).put(pngFigure(0), sinkContext('e')),
     ).rejects.toThrow(/`key` option threw.*no team for this user/);
     // None of the refused keys reached the server.
     expect(server.requests.length).toBe(before);
   });
 
   it('refuses an execution id that is not a plain identifier', async () => {
-    await expect(s3Sink({ bucket, client }).put(png(0), context('../other-exec'))).rejects.toThrow(
-      /refused execution id/,
-    );
+    await expect(
+      s3Sink({ bucket, client }).put(pngFigure(0), sinkContext('../other-exec')),
+    ).rejects.toThrow(/refused execution id/);
   });
 
   it('with presign: false, returns publicBaseUrl + key and no expiry', async () => {
@@ -435,7 +271,7 @@ describe('s3Sink against s3rver behind a SigV4-verifying proxy', () => {
       presign: false,
       publicBaseUrl: `${server.endpoint}/${bucket}`,
     });
-    const stored = await sink.put(png(0), context('exec-public'));
+    const stored = await sink.put(pngFigure(0), sinkContext('exec-public'));
     expect(stored.url).toBe(`${server.endpoint}/${bucket}/${stored.key}`);
     expect(stored.expiresAt).toBeUndefined();
     const { response, bytes } = await fetchBytes(stored.url);
@@ -453,7 +289,7 @@ describe('s3Sink against s3rver behind a SigV4-verifying proxy', () => {
       presign: false,
       publicBaseUrl: `${server.endpoint}/${bucket}/`,
       key: () => 'public/a b#c.png',
-    }).put(png(0), context('exec-public-2'));
+    }).put(pngFigure(0), sinkContext('exec-public-2'));
     expect(spaced.url).toBe(`${server.endpoint}/${bucket}/public/a%20b%23c.png`);
     expect((await fetch(spaced.url)).status).toBe(200);
   });
@@ -468,7 +304,7 @@ describe('s3Sink against s3rver behind a SigV4-verifying proxy', () => {
         credentials: server.credentials,
       },
     });
-    const stored = await sink.put(png(0), context('exec-own-client'));
+    const stored = await sink.put(pngFigure(0), sinkContext('exec-own-client'));
     expect((await fetch(stored.url)).status).toBe(200);
   });
 
@@ -480,7 +316,7 @@ describe('s3Sink against s3rver behind a SigV4-verifying proxy', () => {
       expect(limited.concurrency).toBe(2);
       let started = performance.now();
       await Promise.all(
-        [0, 1, 2, 3].map((index) => limited.put(png(index), context('exec-limited'))),
+        [0, 1, 2, 3].map((index) => limited.put(pngFigure(index), sinkContext('exec-limited'))),
       );
       // Two rounds of two uploads.
       expect(performance.now() - started).toBeGreaterThanOrEqual(590);
@@ -488,7 +324,9 @@ describe('s3Sink against s3rver behind a SigV4-verifying proxy', () => {
       const wide = s3Sink({ bucket, client });
       started = performance.now();
       const stored = await Promise.all(
-        Array.from({ length: 10 }, (_, index) => wide.put(png(index), context('exec-wide'))),
+        Array.from({ length: 10 }, (_, index) =>
+          wide.put(pngFigure(index), sinkContext('exec-wide')),
+        ),
       );
       // One round of ten parallel uploads, far from the 3 s a sequential loop takes.
       expect(performance.now() - started).toBeLessThan(1_500);

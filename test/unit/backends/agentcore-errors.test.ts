@@ -112,6 +112,35 @@ describe('starting a session', () => {
     expect(new Set(tokens).size).toBe(1);
     await session.close();
   });
+
+  it('retries a start whose connection failed, with the network code found in its cause', async () => {
+    const unreachable = Object.assign(new Error('connect EHOSTUNREACH 10.0.0.1:443'), {
+      code: 'EHOSTUNREACH',
+    });
+    mock
+      .on(StartCodeInterpreterSessionCommand)
+      .rejectsOnce(new Error('request failed', { cause: unreachable }))
+      .resolves({ sessionId: 'S2', codeInterpreterIdentifier: 'x', createdAt: new Date() });
+    mock.on(StopCodeInterpreterSessionCommand).resolves({});
+    const session = await backend().createSession();
+    expect(session.id).toBe('S2');
+    expect(mock.commandCalls(StartCodeInterpreterSessionCommand)).toHaveLength(2);
+    await session.close();
+  });
+
+  it('does not retry expired credentials', async () => {
+    mock.on(StartCodeInterpreterSessionCommand).rejects(
+      Object.assign(new Error('The security token included in the request is expired'), {
+        name: 'ExpiredTokenException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 403 },
+      }),
+    );
+    const error = await caught(backend().createSession());
+    expect(error.isRetryable).toBe(false);
+    expect(error.message).toContain('ExpiredTokenException');
+    expect(mock.commandCalls(StartCodeInterpreterSessionCommand)).toHaveLength(1);
+  });
 });
 
 describe('running code', () => {

@@ -59,6 +59,24 @@ describe('s3Sink error mapping', () => {
     expect(error.message).toMatch(/kms:GenerateDataKey/);
   });
 
+  it('expired credentials say to refresh them, not to fix permissions', async () => {
+    for (const name of ['ExpiredToken', 'ExpiredTokenException']) {
+      const error = await failureOf(serviceError(name, 400));
+      expect(error.isRetryable).toBe(false);
+      expect(error.message).toMatch(key);
+      expect(error.message).toMatch(/expired: refresh them/);
+      expect(error.message).not.toMatch(/IAM policy/);
+      s3.reset();
+    }
+  });
+
+  it('a skewed clock says to synchronise the clock', async () => {
+    const error = await failureOf(serviceError('RequestTimeTooSkewed', 403));
+    expect(error.isRetryable).toBe(false);
+    expect(error.message).toMatch(/RequestTimeTooSkewed, 403.*synchronise the clock/);
+    expect(error.message).not.toMatch(/IAM policy/);
+  });
+
   it('NoSuchBucket: points at the bucket option and region, not retryable', async () => {
     const error = await failureOf(
       new NoSuchBucket({ $metadata: { httpStatusCode: 404 }, message: 'The bucket is gone' }),

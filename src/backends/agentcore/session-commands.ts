@@ -1,0 +1,137 @@
+import { AbortError, BackendError, InvalidInputError, TimeoutError } from '../../errors/index.js';
+import { callDeadline } from '../../internal/call-deadline.js';
+import {
+  type AgentCoreTaskInfo,
+  type AgentCoreTaskStatus,
+  type CommandResult,
+  isTaskFinished,
+  type RunLongCommandOptions,
+} from './agentcore-session-types.js';
+import { sleep } from './backoff.js';
+import type { InvokeTool } from './remote-session.js';
+import type { StreamOutcome } from './stream-result.js';
+
+/** Runs a shell command in the session's working directory (tool `executeCommand`). */
+export async function executeCommand(
+  invoke: InvokeTool,
+  command: string,
+  abortSignal: AbortSignal | undefined,
+): Promise<CommandResult> {
+  const outcome = await invoke('executeCommand', { command }, abortSignal);
+  return { stdout: outcome.stdout, stderr: outcome.stderr, exitCode: outcome.exitCode };
+}
+
+/** Starts a background command (tool `startCommandExecution`); answers its task id at once. */
+export async function startCommand(
+  invoke: InvokeTool,
+  command: string,
+  abortSignal: AbortSignal | undefined,
+): Promise<{ taskId: string }> {
+  const outcome = await invoke('startCommandExecution', { command }, abortSignal);
+  if (outcome.isError || outcome.taskId === undefined) {
+    const detail = outcome.texts.join(' ') || outcome.stderr || 'the answer carried no taskId';
+    throw new BackendError(`agentCoreBackend: startCommandExecution failed: ${detail}`);
+  }
+  return { taskId: outcome.taskId };
+}
+
+/** The status and output of a background command (tool `getTask`). */
+export async function getTask(
+  invoke: InvokeTool,
+  taskId: string,
+  abortSignal: AbortSignal | undefined,
+): Promise<AgentCoreTaskInfo> {
+  const outcome = await invoke('getTask', { taskId: checkTaskId(taskId) }, abortSignal);
+  return taskInfo(taskId, outcome, 'getTask');
+}
+
+/** Stops a background command (tool `stopTask`). */
+export async function stopTask(
+  invoke: InvokeTool,
+  taskId: string,
+  abortSignal: AbortSignal | undefined,
+): Promise<void> {
+  const outcome = await invoke('stopTask', { taskId: checkTaskId(taskId) }, abortSignal);
+  if (outcome.isError && outcome.taskStatus === undefined) {
+    throw new BackendError(
+      `agentCoreBackend: stopTask ${taskId} failed: ${outcome.texts.join(' ') || outcome.stderr}`,
+    );
+  }
+}
+
+/**
+ * Starts a background command and polls it until it has ended; on `timeoutMs` or `abortSignal`
+ * the task is stopped and the call rejects with a `TimeoutError` or an `AbortError`.
+ */
+export async function runLongCommand(
+  invoke: InvokeTool,
+  command: string,
+  options: RunLongCommandOptions,
+): Promise<CommandResult> {
+  const pollIntervalMs = options.pollIntervalMs ?? 1000;
+  for (const [name, value] of [
+    ['pollIntervalMs', pollIntervalMs],
+    ['timeoutMs', options.timeoutMs],
+  ] as const) {
+    if (value !== undefined && !(Number.isFinite(value) && value >= 0)) {
+      throw new InvalidInputError(
+        `runLongCommand: ${name} must be a non-negative number of milliseconds; got ${value}.`,
+      );
+    }
+  }
+  const deadline = callDeadline(options.timeoutMs, options.abortSignal);
+  let taskId: string | undefined;
+  try {
+    ({ taskId } = await startCommand(invoke, command, deadline.signal));
+    for (;;) {
+      const task = await getTask(invoke, taskId, deadline.signal);
+      options.onPoll?.(task);
+      if (isTaskFinished(task.status)) {
+        return {
+          stdout: task.stdout ?? '',
+          stderr: task.stderr ?? '',
+          exitCode: task.exitCode ?? null,
+        };
+      }
+      await sleep(pollIntervalMs, deadline.signal);
+    }
+  } catch (error) {
+    // Whatever went wrong, the command should not keep running unobserved.
+    if (taskId !== undefined) await stopTask(invoke, taskId, undefined).catch(() => undefined);
+    if (!deadline.signal.aborted) throw error;
+    const task = taskId === undefined ? 'the command' : `task ${taskId}`;
+    if (deadline.timedOut) {
+      throw new TimeoutError(
+        `agentCoreBackend: ${task} did not end within ${options.timeoutMs} ms and was stopped. Raise the timeoutMs option of runLongCommand.`,
+        { cause: error },
+      );
+    }
+    throw new AbortError(`runLongCommand was aborted by its abortSignal; ${task} was stopped.`, {
+      cause: options.abortSignal?.reason,
+    });
+  } finally {
+    deadline.dispose();
+  }
+}
+
+function checkTaskId(taskId: string): string {
+  if (typeof taskId !== 'string' || taskId.length === 0) {
+    throw new InvalidInputError('A task id must be a non-empty string (from startCommand()).');
+  }
+  return taskId;
+}
+
+function taskInfo(taskId: string, outcome: StreamOutcome, tool: string): AgentCoreTaskInfo {
+  if (outcome.taskStatus === undefined) {
+    const detail = outcome.texts.join(' ') || outcome.stderr || 'the answer carried no taskStatus';
+    throw new BackendError(`agentCoreBackend: ${tool} ${taskId} failed: ${detail}`);
+  }
+  const status = outcome.taskStatus.toLowerCase() as AgentCoreTaskStatus;
+  return {
+    taskId: outcome.taskId ?? taskId,
+    status,
+    stdout: outcome.stdout,
+    stderr: outcome.stderr,
+    ...(outcome.exitCode === null || !isTaskFinished(status) ? {} : { exitCode: outcome.exitCode }),
+  };
+}

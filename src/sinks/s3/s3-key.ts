@@ -1,0 +1,82 @@
+import { errorMessage, SinkError } from '../../errors/index.js';
+import type { CapturedFigure } from '../../types/index.js';
+import { extensionFor } from '../media.js';
+import type { ImageSinkContext } from '../types.js';
+import type { S3KeyFunction } from './s3-sink-options.js';
+
+/** Why a key cannot be used, or undefined when it can. */
+export function keyProblem(
+  key: string,
+  { allowEmpty }: { allowEmpty: boolean },
+): string | undefined {
+  if (key === '') return allowEmpty ? undefined : 'is empty';
+  if (Buffer.byteLength(key, 'utf8') > 1024) return 'is longer than 1024 bytes';
+  if (key.startsWith('/')) return 'starts with "/"';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses.
+  if (/[\x00-\x1f\x7f]/.test(key)) return 'contains control characters';
+  // Path-normalising layers (browsers, CDNs, proxies) would resolve these to another object.
+  if (key.split('/').some((segment) => segment === '.' || segment === '..')) {
+    return 'has a "." or ".." segment';
+  }
+  return undefined;
+}
+
+/** What chooses the object key of each figure. */
+export interface FigureKeyLayout {
+  bucket: string;
+  prefix: string;
+  /** The user's own key function, which replaces the default layout. */
+  key: S3KeyFunction | undefined;
+}
+
+/**
+ * The object key of a figure: `{prefix}{yyyy}/{mm}/{dd}/{executionId}/figure-{index}.{ext}` (UTC
+ * date), or what the `key` option returns, checked. Throws a SinkError for a key it refuses.
+ */
+export function figureKey(
+  figure: CapturedFigure,
+  context: ImageSinkContext,
+  layout: FigureKeyLayout,
+): string {
+  const { bucket, prefix, key } = layout;
+  if (key) {
+    let chosen: unknown;
+    try {
+      chosen = key(figure, context);
+    } catch (error) {
+      throw new SinkError(
+        's3',
+        `s3Sink's \`key\` option threw for figure ${figure.index} (bucket ${bucket}): ${errorMessage(error)}.`,
+        { cause: error },
+      );
+    }
+    const problem =
+      typeof chosen === 'string' ? keyProblem(chosen, { allowEmpty: false }) : 'is not a string';
+    if (problem !== undefined) {
+      throw new SinkError(
+        's3',
+        `s3Sink's \`key\` option returned ${JSON.stringify(chosen)} for figure ${figure.index} (bucket ${bucket}), which ${problem}. Return a relative key such as "team/figure-1.png".`,
+      );
+    }
+    return chosen as string;
+  }
+  if (!/^[A-Za-z0-9_-]{1,128}$/.test(context.executionId)) {
+    throw new SinkError(
+      's3',
+      `s3Sink refused execution id ${JSON.stringify(context.executionId)} (bucket ${bucket}): ids must be 1-128 letters, digits, _ and -.`,
+    );
+  }
+  if (!Number.isSafeInteger(figure.index) || figure.index < 0) {
+    throw new SinkError(
+      's3',
+      `s3Sink refused figure index ${JSON.stringify(figure.index)} (bucket ${bucket}): it must be a non-negative integer.`,
+    );
+  }
+  const now = new Date();
+  const date = `${now.getUTCFullYear()}/${twoDigits(now.getUTCMonth() + 1)}/${twoDigits(now.getUTCDate())}`;
+  return `${prefix}${date}/${context.executionId}/figure-${figure.index}.${extensionFor(figure.mediaType)}`;
+}
+
+function twoDigits(value: number): string {
+  return String(value).padStart(2, '0');
+}
