@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { BackendRunResult, BackendSession, SandboxFile } from '../backends/types.js';
-import { createFigureMarkerParser } from '../capture/parse-markers.js';
+import { createFigureMarkerParser } from '../capture/marker-parser.js';
 import { createNonce, wrapPythonCode } from '../capture/wrap-code.js';
 import { AbortError, InvalidInputError, SessionError } from '../errors/index.js';
 import { parseOptions } from '../internal/parse-options.js';

@@ -1,7 +1,7 @@
 import type { BackendRunResult, BackendSession } from '../backends/types.js';
 import { admitFigures, type FigureAdmission } from '../capture/admit-figures.js';
 import type { ResolvedCaptureOptions } from '../capture/capture-options.js';
-import type { FigureMarkerParser } from '../capture/parse-markers.js';
+import type { FigureMarkerParser } from '../capture/marker-parser.js';
 import type { CapturedFigure, FigureProblem } from '../types/index.js';
 import { fetchFigureFiles } from './figure-file-transport.js';
 

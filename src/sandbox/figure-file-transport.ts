@@ -1,6 +1,6 @@
 import type { BackendSession } from '../backends/types.js';
+import { checkFigureData, type FigureDataLimits } from '../capture/check-figure-data.js';
 import { figureFilePath, figureFilesFolder } from '../capture/figure-files.js';
-import { checkFigureData, type FigureDataLimits } from '../capture/parse-markers.js';
 import { errorMessage, SandplotError } from '../errors/index.js';
 import { mapConcurrently } from '../internal/map-concurrently.js';
 import { withoutUndefined } from '../internal/without-undefined.js';
