@@ -1,10 +1,11 @@
 import { emitWarning } from 'node:process';
 import { z } from 'zod';
-import { ConfigError } from '../errors/index.js';
+import { parseOptions } from '../internal/parse-options.js';
 import { assertBwrapWorks } from './local/bwrap-probe.js';
 import { findPython } from './local/find-python.js';
 import { defaultCacheDir } from './local/font-cache.js';
-import { type LocalSessionConfig, startLocalSession } from './local/local-session.js';
+import { startLocalSession } from './local/local-session.js';
+import type { LocalSessionConfig } from './local/local-session-config.js';
 import { chooseSandboxUser } from './local/sandbox-user.js';
 import type { SandboxBackend } from './types.js';
 
@@ -76,7 +77,8 @@ export interface LocalBackendOptions {
   cacheDir?: string;
 }
 
-const optionsSchema = z.strictObject({
+/** `LocalBackendOptions` with each default written once. */
+const localBackendOptionsSchema = z.strictObject({
   isolation: z.enum(['auto', 'bwrap', 'none']).default('auto'),
   pythonPath: z.string().min(1).optional(),
   bwrapPath: z.string().min(1).default('bwrap'),
@@ -90,7 +92,10 @@ const optionsSchema = z.strictObject({
   maxProcesses: z.number().int().min(8).max(1_000_000).default(256),
   interruptGraceMs: z.number().int().positive().max(600_000).default(2000),
   startTimeoutMs: z.number().int().positive().max(2_147_483_647).default(30_000),
-  cacheDir: z.string().min(1).optional(),
+  cacheDir: z
+    .string()
+    .min(1)
+    .default(() => defaultCacheDir()),
 });
 
 let warnedUnsandboxed = false;
@@ -101,16 +106,7 @@ let warnedUnsandboxed = false;
  * Options are checked here; Python and bubblewrap are probed at the first `createSession()`.
  */
 export function localBackend(options: LocalBackendOptions = {}): SandboxBackend {
-  const parsed = optionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const message =
-      issue?.code === 'unrecognized_keys'
-        ? `unknown option ${issue.keys.map((key) => `\`${key}\``).join(', ')}`
-        : `invalid option \`${issue?.path.join('.') || 'options'}\`: ${issue?.message ?? 'invalid'}`;
-    throw new ConfigError(`localBackend: ${message}`, { cause: parsed.error });
-  }
-  const settings = parsed.data;
+  const settings = parseOptions(localBackendOptionsSchema, options, 'localBackend options');
   if (settings.isolation === 'none' && !warnedUnsandboxed) {
     warnedUnsandboxed = true;
     emitWarning(
@@ -138,7 +134,7 @@ export function localBackend(options: LocalBackendOptions = {}): SandboxBackend 
       ...(sandboxUser === undefined ? {} : { sandboxUser }),
       interruptGraceMs: settings.interruptGraceMs,
       startTimeoutMs: settings.startTimeoutMs,
-      cacheDir: settings.cacheDir ?? defaultCacheDir(),
+      cacheDir: settings.cacheDir,
     };
   };
 

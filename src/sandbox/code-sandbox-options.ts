@@ -1,4 +1,7 @@
+import { z } from 'zod';
 import type { SandboxBackend } from '../backends/types.js';
+import { captureOptionsSchema } from '../capture/capture-options.js';
+import { base64Sink } from '../sinks/base64.js';
 import type { ImageSink } from '../sinks/types.js';
 import type { CaptureOptions } from '../types/index.js';
 
@@ -14,3 +17,54 @@ export interface CodeSandboxOptions {
   /** Largest accepted code, in UTF-8 bytes. @default 1048576 (1 MiB) */
   maxCodeBytes?: number;
 }
+
+const positiveInteger = z.number().int().positive();
+
+/** A value with a `createSession` method; `message` says what the option expects. */
+export function sandboxBackendSchema(message: string) {
+  return z.custom<SandboxBackend>(
+    (value) =>
+      typeof value === 'object' &&
+      value !== null &&
+      typeof (value as { createSession?: unknown }).createSession === 'function',
+    { message },
+  );
+}
+
+/** `CodeSandboxOptions` with each default written once. */
+export const codeSandboxOptionsSchema = z.strictObject({
+  backend: sandboxBackendSchema('expected a backend such as localBackend()'),
+  imageSink: z
+    .custom<ImageSink>(
+      (value) =>
+        typeof value === 'object' &&
+        value !== null &&
+        typeof (value as { put?: unknown }).put === 'function',
+      { message: 'expected an image sink such as base64Sink()' },
+    )
+    .default(() => base64Sink()),
+  capture: captureOptionsSchema.prefault({}),
+  timeoutMs: positiveInteger.default(120_000),
+  maxCodeBytes: positiveInteger.default(1024 * 1024),
+});
+
+/** The options of a CodeSandbox with every default filled in. */
+export type ResolvedCodeSandboxOptions = z.output<typeof codeSandboxOptionsSchema>;
+
+/** `ExecuteOptions`, checked before a call is queued; the sandbox's `timeoutMs` is the default. */
+export const executeOptionsSchema = z.strictObject({
+  description: z.string().optional(),
+  timeoutMs: positiveInteger.optional(),
+  abortSignal: z.instanceof(AbortSignal).optional(),
+  clearContext: z.boolean().optional(),
+  onStdout: z.function().optional(),
+  onStderr: z.function().optional(),
+});
+
+/** The files of `writeFiles()`. */
+export const writeFilesInputSchema = z.array(
+  z.object({
+    path: z.string().min(1),
+    content: z.union([z.string(), z.instanceof(Uint8Array)]),
+  }),
+);

@@ -1,82 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { z } from 'zod';
 import type { BackendRunResult, BackendSession, SandboxFile } from '../backends/types.js';
-import { admitFigures, type FigureAdmission } from '../capture/admit-figures.js';
-import { captureOptionsSchema, DEFAULT_CAPTURE } from '../capture/capture-options.js';
-import { figureFilePath, figureFilesFolder } from '../capture/figure-files.js';
-import { checkFigureData, createFigureMarkerParser } from '../capture/parse-markers.js';
+import { createFigureMarkerParser } from '../capture/marker-parser.js';
 import { createNonce, wrapPythonCode } from '../capture/wrap-code.js';
-import {
-  AbortError,
-  ConfigError,
-  errorMessage,
-  InvalidInputError,
-  SandplotError,
-  SessionError,
-} from '../errors/index.js';
+import { AbortError, InvalidInputError, SessionError } from '../errors/index.js';
+import { parseOptions } from '../internal/parse-options.js';
 import { withoutUndefined } from '../internal/without-undefined.js';
-import { base64Sink } from '../sinks/base64.js';
-import { DEFAULT_SINK_CONCURRENCY, type ImageSink } from '../sinks/types.js';
-import type {
-  CapturedFigure,
-  CaptureOptions,
-  ExecuteOptions,
-  ExecutionResult,
-  FigureProblem,
-  FileFigure,
-  PythonError,
-  StoredFigure,
-} from '../types/index.js';
-import type { CodeSandboxOptions } from './code-sandbox-options.js';
-
-const DEFAULT_TIMEOUT_MS = 120_000;
-const DEFAULT_MAX_CODE_BYTES = 1024 * 1024;
-/** Figure files read at once; each read is a round trip to the sandbox. */
-const FILE_READ_CONCURRENCY = 4;
-
-const positiveInteger = z.number().int().positive();
-
-const sandboxOptionsSchema = z
-  .object({
-    backend: z.custom<CodeSandboxOptions['backend']>(
-      (value) =>
-        typeof value === 'object' &&
-        value !== null &&
-        typeof (value as { createSession?: unknown }).createSession === 'function',
-      { message: 'expected a backend such as localBackend()' },
-    ),
-    imageSink: z
-      .custom<ImageSink>(
-        (value) =>
-          typeof value === 'object' &&
-          value !== null &&
-          typeof (value as { put?: unknown }).put === 'function',
-        { message: 'expected an image sink such as base64Sink()' },
-      )
-      .optional(),
-    capture: captureOptionsSchema.partial().optional(),
-    timeoutMs: positiveInteger.optional(),
-    maxCodeBytes: positiveInteger.optional(),
-  })
-  .strict();
-
-const executeOptionsSchema = z
-  .object({
-    description: z.string().optional(),
-    timeoutMs: positiveInteger.optional(),
-    abortSignal: z.instanceof(AbortSignal).optional(),
-    clearContext: z.boolean().optional(),
-    onStdout: z.function().optional(),
-    onStderr: z.function().optional(),
-  })
-  .strict();
-
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'options'}: ${issue.message}`)
-    .join('; ');
-}
+import type { ExecuteOptions, ExecutionResult, FigureProblem } from '../types/index.js';
+import { checkCode } from './check-code.js';
+import {
+  type CodeSandboxOptions,
+  codeSandboxOptionsSchema,
+  executeOptionsSchema,
+  type ResolvedCodeSandboxOptions,
+  writeFilesInputSchema,
+} from './code-sandbox-options.js';
+import { collectFigures } from './collect-figures.js';
+import { removeFigureFiles } from './figure-file-transport.js';
+import { describeRunError } from './run-error.js';
+import { storeFigures } from './store-figures.js';
 
 /**
  * A Python sandbox for one conversation: the session starts on first use (exactly once, even
@@ -84,11 +26,7 @@ function describeIssues(error: z.ZodError): string {
  * stopped by `close()` or `await using`. Calls run one at a time, in the order they were made.
  */
 export class CodeSandbox implements AsyncDisposable {
-  readonly #backend: CodeSandboxOptions['backend'];
-  readonly #sink: ImageSink;
-  readonly #capture: Required<CaptureOptions>;
-  readonly #timeoutMs: number;
-  readonly #maxCodeBytes: number;
+  readonly #options: ResolvedCodeSandboxOptions;
   #session: BackendSession | undefined;
   #starting: Promise<BackendSession> | undefined;
   #queue: Promise<unknown> = Promise.resolve();
@@ -100,17 +38,7 @@ export class CodeSandbox implements AsyncDisposable {
   #retiring: Promise<void> = Promise.resolve();
 
   constructor(options: CodeSandboxOptions) {
-    const parsed = sandboxOptionsSchema.safeParse(options);
-    if (!parsed.success) {
-      throw new ConfigError(`Invalid CodeSandbox options: ${describeIssues(parsed.error)}.`, {
-        cause: parsed.error,
-      });
-    }
-    this.#backend = options.backend;
-    this.#sink = options.imageSink ?? base64Sink();
-    this.#capture = { ...DEFAULT_CAPTURE, ...withoutUndefined(options.capture ?? {}) };
-    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.#maxCodeBytes = options.maxCodeBytes ?? DEFAULT_MAX_CODE_BYTES;
+    this.#options = parseOptions(codeSandboxOptionsSchema, options, 'CodeSandbox options');
   }
 
   /** The current backend session's id; undefined before the first call and after `close()`. */
@@ -120,7 +48,7 @@ export class CodeSandbox implements AsyncDisposable {
 
   /** The backend's name, e.g. `local` or `agentcore`. */
   get backendName(): string {
-    return this.#backend.name;
+    return this.#options.backend.name;
   }
 
   /**
@@ -129,8 +57,8 @@ export class CodeSandbox implements AsyncDisposable {
    */
   executePython(code: string, options: ExecuteOptions = {}): Promise<ExecutionResult> {
     try {
-      this.#checkCode(code);
-      this.#checkExecuteOptions(options);
+      checkCode(code, this.#options.maxCodeBytes);
+      parseOptions(executeOptionsSchema, options, 'executePython options', 'input');
       this.#checkOpen();
     } catch (error) {
       return Promise.reject(error);
@@ -141,19 +69,12 @@ export class CodeSandbox implements AsyncDisposable {
   /** Writes files into the sandbox's working directory (paths relative to it). */
   writeFiles(files: SandboxFile[], options: { abortSignal?: AbortSignal } = {}): Promise<void> {
     try {
-      const parsed = z
-        .array(
-          z.object({
-            path: z.string().min(1),
-            content: z.union([z.string(), z.instanceof(Uint8Array)]),
-          }),
-        )
-        .safeParse(files);
-      if (!parsed.success) {
-        throw new InvalidInputError(
-          `writeFiles expects [{ path, content: string | Uint8Array }]: ${describeIssues(parsed.error)}.`,
-        );
-      }
+      parseOptions(
+        writeFilesInputSchema,
+        files,
+        'writeFiles files (expected [{ path, content: string | Uint8Array }])',
+        'input',
+      );
       this.#checkOpen();
     } catch (error) {
       return Promise.reject(error);
@@ -198,35 +119,6 @@ export class CodeSandbox implements AsyncDisposable {
     return this.close();
   }
 
-  #checkCode(code: unknown): asserts code is string {
-    if (typeof code !== 'string') {
-      throw new InvalidInputError(
-        `executePython expects the code as a string, got ${typeOf(code)}.`,
-      );
-    }
-    if (code.trim().length === 0) {
-      throw new InvalidInputError('executePython got empty code: there is nothing to run.');
-    }
-    const bytes = Buffer.byteLength(code, 'utf8');
-    if (bytes > this.#maxCodeBytes) {
-      throw new InvalidInputError(
-        `The code is ${bytes} bytes, over the limit of ${this.#maxCodeBytes}. Raise the \`maxCodeBytes\` option of CodeSandbox, or send the data as a file with writeFiles().`,
-      );
-    }
-  }
-
-  #checkExecuteOptions(options: ExecuteOptions): void {
-    const parsed = executeOptionsSchema.safeParse(options);
-    if (!parsed.success) {
-      throw new InvalidInputError(
-        `Invalid executePython options: ${describeIssues(parsed.error)}.`,
-        {
-          cause: parsed.error,
-        },
-      );
-    }
-  }
-
   #checkOpen(): void {
     if (this.#closed) {
       throw new SessionError('This CodeSandbox was closed; create a new one to run more code.', {
@@ -256,7 +148,7 @@ export class CodeSandbox implements AsyncDisposable {
       await dead.close().catch(() => undefined);
     }
     this.#starting ??= this.#retiring
-      .then(() => this.#backend.createSession(withoutUndefined({ abortSignal })))
+      .then(() => this.#options.backend.createSession(withoutUndefined({ abortSignal })))
       .then((session) => {
         if (this.#closed) {
           void session.close();
@@ -289,18 +181,19 @@ export class CodeSandbox implements AsyncDisposable {
 
     const executionId = randomBytes(16).toString('hex');
     const nonce = createNonce();
-    const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
+    const { capture } = this.#options;
+    const timeoutMs = options.timeoutMs ?? this.#options.timeoutMs;
     const parser = createFigureMarkerParser({
       nonce,
-      maxFigureBytes: this.#capture.maxFigureBytes,
-      maxFigureSidePixels: this.#capture.maxFigureSidePixels,
+      maxFigureBytes: capture.maxFigureBytes,
+      maxFigureSidePixels: capture.maxFigureSidePixels,
     });
     const stdout: string[] = [];
     const stderr: string[] = [];
 
     let run: BackendRunResult;
     try {
-      run = await session.runCode(wrapPythonCode(code, { nonce, ...this.#capture }), {
+      run = await session.runCode(wrapPythonCode(code, { nonce, ...capture }), {
         timeoutMs,
         ...withoutUndefined({ abortSignal: options.abortSignal }),
         onStdout: (chunk) => {
@@ -328,7 +221,7 @@ export class CodeSandbox implements AsyncDisposable {
     if (run.sessionRestarted) sessionRestarted = true;
 
     if (run.interrupted === 'abort') {
-      if (parser.fileFigures.length > 0) void this.#removeFigureFiles(session, nonce);
+      if (parser.fileFigures.length > 0) void removeFigureFiles(session, nonce);
       throw new AbortError(
         'executePython was aborted by its abortSignal; the running code was interrupted.',
         {
@@ -337,25 +230,15 @@ export class CodeSandbox implements AsyncDisposable {
       );
     }
 
-    const error = this.#describeError(run, parser.error, timeoutMs);
+    const error = describeRunError(run, parser.error, timeoutMs);
     const problems: FigureProblem[] = [...parser.problems];
-    const admission: FigureAdmission = {
-      maxFigures: this.#capture.maxFigures,
-      admitted: new Set(),
-    };
-    const captured: CapturedFigure[] = admitFigures(parser.figures, admission, problems);
-    const fileFigures = admitFigures(parser.fileFigures, admission, problems);
-    if (parser.fileFigures.length > 0) {
-      const fetched = await this.#fetchFigureFiles(session, nonce, fileFigures, {
-        abortSignal: options.abortSignal,
-        problems,
-      });
-      captured.push(...fetched);
-      captured.sort((first, second) => first.index - second.index);
-    }
-    let nextIndex = Math.max(-1, ...admission.admitted) + 1;
-    for (const figure of run.figures ?? []) captured.push({ ...figure, index: nextIndex++ });
-    const figures = await this.#store(captured, {
+    const captured = await collectFigures(session, parser, run, {
+      nonce,
+      capture,
+      abortSignal: options.abortSignal,
+      problems,
+    });
+    const figures = await storeFigures(this.#options.imageSink, captured, {
       executionId,
       sessionId: session.id,
       abortSignal: options.abortSignal,
@@ -379,83 +262,6 @@ export class CodeSandbox implements AsyncDisposable {
     return result;
   }
 
-  /**
-   * Reads the figures the prelude saved with `capture.transport: 'files'`, checks them like
-   * figures from stdout, and removes the execution's folder. A figure that cannot be read or
-   * checked becomes a problem; the others are delivered.
-   */
-  async #fetchFigureFiles(
-    session: BackendSession,
-    nonce: string,
-    announced: FileFigure[],
-    context: { abortSignal: AbortSignal | undefined; problems: FigureProblem[] },
-  ): Promise<CapturedFigure[]> {
-    if (!session.isAlive) {
-      // The files went down with the session.
-      for (const figure of announced) {
-        context.problems.push({
-          index: figure.index,
-          stage: 'capture',
-          reason: `figure ${figure.index} was saved in the sandbox, but the session ended before it could be read`,
-        });
-      }
-      return [];
-    }
-    let outcomes: (CapturedFigure | FigureProblem)[];
-    try {
-      outcomes = await mapConcurrently(announced, FILE_READ_CONCURRENCY, (figure) =>
-        this.#readFigureFile(session, nonce, figure, context.abortSignal),
-      );
-    } finally {
-      const removal = this.#removeFigureFiles(session, nonce);
-      // An aborted call rejects at once; the folder goes away in the background.
-      if (!context.abortSignal?.aborted) await removal;
-    }
-    const figures: CapturedFigure[] = [];
-    for (const outcome of outcomes) {
-      if ('data' in outcome) figures.push(outcome);
-      else context.problems.push(outcome);
-    }
-    return figures;
-  }
-
-  async #readFigureFile(
-    session: BackendSession,
-    nonce: string,
-    figure: FileFigure,
-    abortSignal: AbortSignal | undefined,
-  ): Promise<CapturedFigure | FigureProblem> {
-    const path = figureFilePath(nonce, figure);
-    let data: Uint8Array;
-    try {
-      data = await session.readFile(path, withoutUndefined({ abortSignal }));
-    } catch (error) {
-      if (SandplotError.isInstance(error) && error.code === 'ABORTED') throw error;
-      return {
-        index: figure.index,
-        stage: 'capture',
-        reason: `figure ${figure.index} could not be read from ${path}: ${errorMessage(error)}`,
-      };
-    }
-    const checked = checkFigureData(figure, data, this.#capture);
-    if (typeof checked !== 'string') return checked;
-    return { index: figure.index, stage: 'capture', reason: `figure ${figure.index}: ${checked}` };
-  }
-
-  /**
-   * Never rejects, and a failure is not a problem entry: the figures were already read, and a
-   * leftover folder only takes disk space in a sandbox that goes away with its session; a
-   * problem would read as a lost figure.
-   */
-  async #removeFigureFiles(session: BackendSession, nonce: string): Promise<void> {
-    if (!session.isAlive || session.removeFiles === undefined) return;
-    try {
-      await session.removeFiles([figureFilesFolder(nonce)]);
-    } catch {
-      // Nothing to report; see above.
-    }
-  }
-
   #forgetSession(session: BackendSession): void {
     if (this.#session === session) this.#session = undefined;
     this.#sessionLost = true;
@@ -465,83 +271,6 @@ export class CodeSandbox implements AsyncDisposable {
       .catch(() => undefined)
       .then(() => previous);
   }
-
-  #describeError(
-    run: BackendRunResult,
-    pythonError: PythonError | undefined,
-    timeoutMs: number,
-  ): PythonError | undefined {
-    if (run.interrupted === 'timeout') {
-      return {
-        name: 'TimeoutError',
-        value: run.crashed
-          ? `The code ran longer than ${timeoutMs} ms and did not stop when interrupted, so the sandbox was restarted: variables from earlier calls are gone. Raise \`timeoutMs\` for longer work.`
-          : `The code ran longer than ${timeoutMs} ms and was interrupted; variables from earlier calls are kept. Raise \`timeoutMs\` for longer work.`,
-        traceback: pythonError?.traceback ?? '',
-      };
-    }
-    if (run.crashed) {
-      return {
-        name: 'SandboxCrashed',
-        value: `${run.crashed.reason}. Variables from earlier calls are lost; the next call runs in a new session.`,
-        traceback: '',
-      };
-    }
-    return pythonError;
-  }
-
-  async #store(
-    captured: CapturedFigure[],
-    context: {
-      executionId: string;
-      sessionId: string;
-      abortSignal: AbortSignal | undefined;
-      problems: FigureProblem[];
-    },
-  ): Promise<StoredFigure[]> {
-    const sinkContext = {
-      executionId: context.executionId,
-      sessionId: context.sessionId,
-      ...withoutUndefined({ abortSignal: context.abortSignal }),
-      reportProblem: (problem: FigureProblem) => {
-        context.problems.push({ ...problem, reason: String(problem.reason) });
-      },
-    };
-    const concurrency = this.#sink.concurrency ?? DEFAULT_SINK_CONCURRENCY;
-    const stored = await mapConcurrently(captured, concurrency, async (figure) => {
-      try {
-        return await this.#sink.put(figure, sinkContext);
-      } catch (error) {
-        if (SandplotError.isInstance(error) && error.code === 'ABORTED') throw error;
-        context.problems.push({
-          index: figure.index,
-          stage: 'store',
-          sink: this.#sink.name,
-          reason: errorMessage(error),
-        });
-        return undefined;
-      }
-    });
-    return stored.filter((figure): figure is StoredFigure => figure !== undefined);
-  }
-}
-
-/** `Promise.all(items.map(map))` with at most `limit` calls in flight; results in item order. */
-async function mapConcurrently<T, R>(
-  items: readonly T[],
-  limit: number,
-  map: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const position = next++;
-      results[position] = await map(items[position] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, () => worker()));
-  return results;
 }
 
 function throwIfAborted(abortSignal: AbortSignal | undefined): void {
@@ -550,10 +279,4 @@ function throwIfAborted(abortSignal: AbortSignal | undefined): void {
       cause: abortSignal.reason,
     });
   }
-}
-
-function typeOf(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value;
 }

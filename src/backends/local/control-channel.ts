@@ -1,30 +1,72 @@
 import type { Readable, Writable } from 'node:stream';
+import { BackendError, InvalidInputError } from '../../errors/index.js';
 
 /** A message from the Python server: a reply to a request, or the `ready` announcement. */
 export type ServerMessage = Record<string, unknown>;
 
+interface Pending {
+  resolve: (message: ServerMessage) => void;
+  reject: (error: Error) => void;
+}
+
+/** The id the `ready` announcement answers: the `init` message's. */
+const READY_ID = 0;
+
 /**
- * Line-delimited JSON to and from the Python server, on pipes of their own so nothing the
- * user's code prints can look like a message. Lines are joined from chunks once: linear.
+ * Requests to the Python server and its replies: line-delimited JSON on pipes of their own, so
+ * nothing the user's code prints can look like a message. Each request carries an id its reply
+ * repeats. Lines are joined from chunks once: linear.
  */
 export class ControlChannel {
   private chunks: Buffer[] = [];
   private bufferedBytes = 0;
+  private readonly pending = new Map<number, Pending>();
+  private nextRequestId = READY_ID;
 
   constructor(
     private readonly requests: Writable,
     replies: Readable,
-    private readonly handlers: {
-      onMessage: (message: ServerMessage) => void;
-      /** The server sent something that is not a message: it cannot be trusted any more. */
-      onViolation: (reason: string) => void;
-    },
+    /** The server sent something that is not a reply: it cannot be trusted any more. */
+    private readonly onViolation: (reason: string) => void,
     private readonly maxLineBytes: number,
   ) {
     replies.on('data', (chunk: Buffer) => this.receive(chunk));
   }
 
-  send(message: Record<string, unknown>): void {
+  /** Sends the `init` message; resolves with the server's `ready` announcement. */
+  init(message: Record<string, unknown>): Promise<ServerMessage> {
+    const ready = new Promise<ServerMessage>((resolve, reject) => {
+      this.pending.set(READY_ID, { resolve, reject });
+    });
+    this.send({ op: 'init', ...message });
+    return ready;
+  }
+
+  /**
+   * Sends a request and resolves with the server's successful reply; a failed one rejects with
+   * the error its `code` names (`FILE_NOT_FOUND`, `INVALID_INPUT`, else a BackendError).
+   */
+  request(message: Record<string, unknown>): Promise<ServerMessage> {
+    const id = ++this.nextRequestId;
+    return new Promise<ServerMessage>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.send({ ...message, id });
+    }).then((reply) => {
+      if (reply.ok === true) return reply;
+      const text = `localBackend: ${String(reply.message)}`;
+      if (reply.code === 'FILE_NOT_FOUND') throw new BackendError(text, { code: 'FILE_NOT_FOUND' });
+      if (reply.code === 'INVALID_INPUT') throw new InvalidInputError(text);
+      throw new BackendError(text);
+    });
+  }
+
+  /** Rejects every request still waiting for its reply (the server is gone). */
+  rejectAll(error: Error): void {
+    for (const pending of this.pending.values()) pending.reject(error);
+    this.pending.clear();
+  }
+
+  private send(message: Record<string, unknown>): void {
     this.requests.write(`${JSON.stringify(message)}\n`);
   }
 
@@ -44,7 +86,7 @@ export class ControlChannel {
       if (this.bufferedBytes > this.maxLineBytes) {
         this.chunks = [];
         this.bufferedBytes = 0;
-        this.handlers.onViolation(`a control message exceeded ${this.maxLineBytes} bytes`);
+        this.onViolation(`a control message exceeded ${this.maxLineBytes} bytes`);
       }
     }
   }
@@ -54,13 +96,24 @@ export class ControlChannel {
     try {
       message = JSON.parse(line);
     } catch {
-      this.handlers.onViolation('it sent a control message that is not JSON');
+      this.onViolation('it sent a control message that is not JSON');
       return;
     }
     if (typeof message !== 'object' || message === null || Array.isArray(message)) {
-      this.handlers.onViolation('it sent a control message that is not a JSON object');
+      this.onViolation('it sent a control message that is not a JSON object');
       return;
     }
-    this.handlers.onMessage(message as ServerMessage);
+    this.answer(message as ServerMessage);
+  }
+
+  private answer(message: ServerMessage): void {
+    const id = message.op === 'ready' ? READY_ID : message.id;
+    const pending = typeof id === 'number' ? this.pending.get(id) : undefined;
+    if (pending === undefined) {
+      this.onViolation('a reply to no request');
+      return;
+    }
+    this.pending.delete(id as number);
+    pending.resolve(message);
   }
 }

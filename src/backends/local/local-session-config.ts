@@ -1,0 +1,19 @@
+import type { PythonInfo } from './find-python.js';
+import type { SandboxUser } from './sandbox-user.js';
+
+/** Everything a session needs, validated and resolved by `localBackend()`. */
+export interface LocalSessionConfig {
+  isolation: 'bwrap' | 'none';
+  bwrapPath: string;
+  python: PythonInfo;
+  memoryLimitBytes: number;
+  cpuTimeLimitSeconds: number;
+  maxFileBytes: number;
+  /** RLIMIT_NPROC of the sandboxed code; set under bubblewrap only. */
+  maxProcesses: number;
+  /** The host user bubblewrap runs as (`nobody` when Node is root); undefined: Node's own. */
+  sandboxUser?: SandboxUser;
+  interruptGraceMs: number;
+  startTimeoutMs: number;
+  cacheDir: string;
+}
