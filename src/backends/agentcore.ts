@@ -4,6 +4,7 @@ import {
 } from '@aws-sdk/client-bedrock-agentcore';
 import { z } from 'zod';
 import { parseOptions } from '../internal/parse-options.js';
+import { objectWithMethod } from '../internal/plugin-schema.js';
 import { AgentCoreSession } from './agentcore/agentcore-session.js';
 import type { SandboxBackend } from './types.js';
 
@@ -63,15 +64,10 @@ const agentCoreBackendOptionsSchema = z
     identifier: z.string().min(1).default('aws.codeinterpreter.v1'),
     sessionTimeoutSeconds: z.number().int().min(1).max(MAX_SESSION_TIMEOUT_SECONDS).default(900),
     sessionName: z.string().min(1).max(100).optional(),
-    client: z
-      .custom<BedrockAgentCoreClient>(
-        (value) =>
-          typeof value === 'object' &&
-          value !== null &&
-          typeof (value as { send?: unknown }).send === 'function',
-        { message: 'expected a BedrockAgentCoreClient' },
-      )
-      .optional(),
+    client: objectWithMethod<BedrockAgentCoreClient>(
+      'send',
+      'expected a BedrockAgentCoreClient',
+    ).optional(),
     clientConfig: z
       .custom<BedrockAgentCoreClientConfig>(
         (value) => typeof value === 'object' && value !== null && !Array.isArray(value),

@@ -7,7 +7,7 @@ export type OptionsErrorKind = 'config' | 'input';
 /**
  * Parses options (or call input) with their zod schema, once, at the public boundary. Defaults
  * come from the schema (`.default()`), so each is written once. Every problem is described the
- * same way, `path: message`, and unknown keys are named, so a typo says which key was not known.
+ * same way, `` `path` message ``, and unknown keys are named, so a typo says which key was not known.
  * Throws a `ConfigError` (or an `InvalidInputError` for `kind: 'input'`) whose message starts
  * with `Invalid {what}` and whose `cause` is the ZodError.
  */
@@ -25,17 +25,26 @@ export function parseOptions<Schema extends z.ZodType>(
     : new InvalidInputError(message, { cause: parsed.error });
 }
 
-/** `path: message` for each issue, joined with `; `; unknown keys are listed by name. */
+/** Each issue as `` `path` message ``, joined with `; `; unknown keys are listed by name. */
 export function describeZodIssues(issues: readonly z.core.$ZodIssue[]): string {
   return issues.map(describeIssue).join('; ');
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
-  const path = issue.path.length > 0 ? issue.path.map(String).join('.') : '';
+  const path = issue.path.map(String).join('.');
   if (issue.code === 'unrecognized_keys') {
-    const keys = issue.keys.map((key) => JSON.stringify(key)).join(', ');
-    const where = path === '' ? '' : ` in ${path}`;
-    return `unknown option${issue.keys.length === 1 ? '' : 's'} ${keys}${where}`;
+    const keys = issue.keys.map((key) => `\`${key}\``).join(', ');
+    return `unknown option${issue.keys.length === 1 ? '' : 's'} ${keys}${path === '' ? '' : ` in \`${path}\``}`;
   }
-  return `${path === '' ? 'options' : path}: ${issue.message}`;
+  if (issue.code === 'invalid_key') {
+    const parent = issue.path.slice(0, -1).map(String).join('.');
+    const key = JSON.stringify(String(issue.path.at(-1)));
+    return `\`${parent}\` has an invalid key ${key}: ${issue.message}`;
+  }
+  if (path === '') return issue.message;
+  // Messages written for an option read on from its name ("`bucket` is required"); zod's own
+  // start with a capital ("`timeoutMs`: Too small: ...").
+  return /^[A-Z]/.test(issue.message)
+    ? `\`${path}\`: ${issue.message}`
+    : `\`${path}\` ${issue.message}`;
 }

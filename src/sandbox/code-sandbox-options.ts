@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { SandboxBackend } from '../backends/types.js';
 import { captureOptionsSchema } from '../capture/capture-options.js';
+import { objectWithMethod } from '../internal/plugin-schema.js';
 import { base64Sink } from '../sinks/base64.js';
 import type { ImageSink } from '../sinks/types.js';
 import type { CaptureOptions } from '../types/index.js';
@@ -22,27 +23,16 @@ const positiveInteger = z.number().int().positive();
 
 /** A value with a `createSession` method; `message` says what the option expects. */
 export function sandboxBackendSchema(message: string) {
-  return z.custom<SandboxBackend>(
-    (value) =>
-      typeof value === 'object' &&
-      value !== null &&
-      typeof (value as { createSession?: unknown }).createSession === 'function',
-    { message },
-  );
+  return objectWithMethod<SandboxBackend>('createSession', message);
 }
 
 /** `CodeSandboxOptions` with each default written once. */
 export const codeSandboxOptionsSchema = z.strictObject({
   backend: sandboxBackendSchema('expected a backend such as localBackend()'),
-  imageSink: z
-    .custom<ImageSink>(
-      (value) =>
-        typeof value === 'object' &&
-        value !== null &&
-        typeof (value as { put?: unknown }).put === 'function',
-      { message: 'expected an image sink such as base64Sink()' },
-    )
-    .default(() => base64Sink()),
+  imageSink: objectWithMethod<ImageSink>(
+    'put',
+    'expected an image sink such as base64Sink()',
+  ).default(() => base64Sink()),
   capture: captureOptionsSchema.prefault({}),
   timeoutMs: positiveInteger.default(120_000),
   maxCodeBytes: positiveInteger.default(1024 * 1024),

@@ -4,6 +4,7 @@ import type { BackendRunResult, BackendSession, SandboxFile } from '../backends/
 import { createFigureMarkerParser } from '../capture/marker-parser.js';
 import { createNonce, wrapPythonCode } from '../capture/wrap-code.js';
 import { AbortError, InvalidInputError, SessionError } from '../errors/index.js';
+import { throwIfAborted } from '../internal/abort.js';
 import { parseOptions } from '../internal/parse-options.js';
 import { withoutUndefined } from '../internal/without-undefined.js';
 import type { ExecuteOptions, ExecutionResult, FigureProblem } from '../types/index.js';
@@ -130,7 +131,7 @@ export class CodeSandbox implements AsyncDisposable {
   /** Runs `task` after every earlier call has finished. */
   #serial<T>(abortSignal: AbortSignal | undefined, task: () => Promise<T>): Promise<T> {
     const run = this.#queue.then(() => {
-      throwIfAborted(abortSignal);
+      throwIfAborted(abortSignal, 'The call');
       this.#checkOpen();
       return task();
     });
@@ -270,13 +271,5 @@ export class CodeSandbox implements AsyncDisposable {
       .close()
       .catch(() => undefined)
       .then(() => previous);
-  }
-}
-
-function throwIfAborted(abortSignal: AbortSignal | undefined): void {
-  if (abortSignal?.aborted) {
-    throw new AbortError('The call was aborted by its abortSignal before it started.', {
-      cause: abortSignal.reason,
-    });
   }
 }

@@ -1,3 +1,4 @@
+import { throwIfAborted } from '../internal/abort.js';
 import type { ImageSink } from './types.js';
 
 /**
@@ -7,7 +8,8 @@ import type { ImageSink } from './types.js';
 export function base64Sink(): ImageSink {
   return {
     name: 'base64',
-    async put(figure) {
+    async put(figure, context) {
+      throwIfAborted(context.abortSignal, 'base64Sink.put');
       const url = `data:${figure.mediaType};base64,${Buffer.from(figure.data.buffer, figure.data.byteOffset, figure.data.byteLength).toString('base64')}`;
       const { data, ...rest } = figure;
       return { ...rest, sink: 'base64', url, byteLength: data.byteLength, data };

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { ConfigError, errorMessage, SinkError } from '../errors/index.js';
+import { abortedError, throwIfAborted } from '../internal/abort.js';
 import { extensionFor } from './media.js';
 import type { ImageSink } from './types.js';
 
@@ -37,6 +38,7 @@ export function localDirSink(options: LocalDirSinkOptions): ImageSink {
           `localDirSink refused execution id ${JSON.stringify(context.executionId)}: ids must be letters, digits, _ and -.`,
         );
       }
+      throwIfAborted(context.abortSignal, 'localDirSink.put');
       const name = `${context.executionId}-figure-${figure.index}.${extensionFor(figure.mediaType)}`;
       const path = resolve(dir, name);
       const temporary = resolve(dir, `.${name}.${randomBytes(6).toString('hex')}.tmp`);
@@ -50,6 +52,8 @@ export function localDirSink(options: LocalDirSinkOptions): ImageSink {
         await rename(temporary, path);
       } catch (error) {
         await rm(temporary, { force: true }).catch(() => {});
+        if (context.abortSignal?.aborted)
+          throw abortedError('localDirSink.put', context.abortSignal);
         throw new SinkError(
           'local-dir',
           `localDirSink could not write ${path}: ${errorMessage(error)}. Check that the \`dir\` option names a writable folder.`,

@@ -6,7 +6,8 @@ import {
   type ToolArguments,
   type ToolName,
 } from '@aws-sdk/client-bedrock-agentcore';
-import { AbortError, type SandplotError, SessionError } from '../../errors/index.js';
+import { SessionError } from '../../errors/index.js';
+import { abortedError } from '../../internal/abort.js';
 import type { AgentCoreSessionConfig } from './agentcore-session-types.js';
 import { backoffDelayMs, sleep } from './backoff.js';
 import { stopOnExit } from './exit-stop.js';
@@ -244,10 +245,4 @@ export class RemoteSession {
     const { retryBaseDelayMs, retryMaxDelayMs } = this.#config;
     return sleep(backoffDelayMs(retry, retryBaseDelayMs, retryMaxDelayMs), abortSignal);
   }
-}
-
-function abortedError(action: string, abortSignal: AbortSignal): SandplotError {
-  return new AbortError(`${action} was aborted by its abortSignal.`, {
-    cause: abortSignal.reason,
-  });
 }

@@ -3,6 +3,7 @@ import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AbortError, BackendError, InvalidInputError, SessionError } from '../../errors/index.js';
+import { throwIfAborted } from '../../internal/abort.js';
 import { closeOnTerminationSignal } from '../../internal/termination-signals.js';
 import serverSource from '../python/local-server.py?raw';
 import type { BackendRunOptions, BackendRunResult, BackendSession, SandboxFile } from '../types.js';
@@ -29,7 +30,7 @@ export async function startLocalSession(
   config: LocalSessionConfig,
   abortSignal?: AbortSignal,
 ): Promise<BackendSession> {
-  throwIfAborted(abortSignal);
+  throwIfAborted(abortSignal, 'localBackend');
   const root = await mkdtemp(join(tmpdir(), 'sandplot-local-'));
   removeFolderAtExit(root);
   const folders: SessionFolders = { root, work: join(root, 'work') };
@@ -153,9 +154,9 @@ class LocalSession implements BackendSession {
   }
 
   #fileOperation<T>(abortSignal: AbortSignal | undefined, operation: () => Promise<T>): Promise<T> {
-    throwIfAborted(abortSignal);
+    throwIfAborted(abortSignal, 'localBackend');
     const result = this.#enqueue(async () => {
-      throwIfAborted(abortSignal);
+      throwIfAborted(abortSignal, 'localBackend');
       try {
         return await operation();
       } catch (error) {
@@ -206,11 +207,5 @@ class LocalSession implements BackendSession {
       `localBackend: session ${this.id} cannot be used: ${why}. Start a new session.`,
       { code: 'SESSION_CLOSED' },
     );
-  }
-}
-
-function throwIfAborted(abortSignal: AbortSignal | undefined): void {
-  if (abortSignal?.aborted) {
-    throw new AbortError('localBackend: the operation was aborted', { cause: abortSignal.reason });
   }
 }

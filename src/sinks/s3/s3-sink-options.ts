@@ -1,6 +1,7 @@
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { z } from 'zod';
-import { ConfigError } from '../../errors/index.js';
+import { parseOptions } from '../../internal/parse-options.js';
+import { objectWithMethod } from '../../internal/plugin-schema.js';
 import type { CapturedFigure } from '../../types/index.js';
 import type { ImageSinkContext } from '../types.js';
 import { keyProblem } from './s3-key.js';
@@ -120,15 +121,10 @@ const s3SinkOptionsSchema = z
         message: 'must be a bucket name such as "my-figures" or an access point ARN',
       }),
     prefix: keyText.default('figures/'),
-    client: z
-      .custom<S3Client>(
-        (value) =>
-          typeof value === 'object' &&
-          value !== null &&
-          typeof (value as { send?: unknown }).send === 'function',
-        { message: 'must be an S3Client from @aws-sdk/client-s3' },
-      )
-      .optional(),
+    client: objectWithMethod<S3Client>(
+      'send',
+      'must be an S3Client from @aws-sdk/client-s3',
+    ).optional(),
     region: z.string().min(1).optional(),
     clientConfig: z
       .custom<S3ClientConfig>((value) => typeof value === 'object' && value !== null, {
@@ -233,31 +229,9 @@ const s3SinkOptionsSchema = z
 /** S3SinkOptions validated, with every default filled in. */
 export type S3SinkSettings = z.output<typeof s3SinkOptionsSchema>;
 
-/**
- * Validates s3Sink's options. The ConfigError names the first problem's option, in words a
- * user can act on (e.g. "s3Sink option `bucket` is required: ...").
- */
+/** Validates s3Sink's options, with every default filled in. */
 export function parseS3SinkOptions(options: S3SinkOptions): S3SinkSettings {
-  const parsed = s3SinkOptionsSchema.safeParse(options);
-  if (!parsed.success) {
-    throw new ConfigError(describeIssue(parsed.error.issues[0]), { cause: parsed.error });
-  }
-  return parsed.data;
-}
-
-/** One zod issue as a sentence that names the option. */
-function describeIssue(issue: z.core.$ZodIssue | undefined): string {
-  if (issue === undefined) return 's3Sink options are invalid.';
-  if (issue.code === 'unrecognized_keys') {
-    return `s3Sink has no option ${issue.keys.map((key) => `\`${key}\``).join(', ')}; see S3SinkOptions.`;
-  }
-  const [option = 'options', ...rest] = issue.path.map(String);
-  if (option === 'metadata' && issue.code === 'invalid_key') {
-    return `s3Sink option \`metadata\` has the key ${JSON.stringify(rest[0])}: keys must be letters, digits, "-", "_" and ".".`;
-  }
-  const where = [option, ...rest].join('.');
-  const message = /^[A-Z]/.test(issue.message) ? `: ${issue.message}` : ` ${issue.message}`;
-  return `s3Sink option \`${where}\`${message}.`;
+  return parseOptions(s3SinkOptionsSchema, options, 's3Sink options');
 }
 
 function safeUrl(value: string): URL | undefined {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { SandboxBackend } from '../../backends/types.js';
+import { objectWithMethod } from '../../internal/plugin-schema.js';
 import type { EmulatorCredentials } from './signature.js';
 
 export interface AgentCoreEmulatorOptions {
@@ -51,15 +52,10 @@ const requestsPerSecond = z.number().int().positive();
 export const emulatorOptionsSchema = z
   .object({
     port: z.number().int().min(0).max(65_535).default(0),
-    backend: z
-      .custom<SandboxBackend>(
-        (value) =>
-          typeof value === 'object' &&
-          value !== null &&
-          typeof (value as { createSession?: unknown }).createSession === 'function',
-        { message: 'expected a backend such as localBackend()' },
-      )
-      .optional(),
+    backend: objectWithMethod<SandboxBackend>(
+      'createSession',
+      'expected a backend such as localBackend()',
+    ).optional(),
     verifySignatures: z.boolean().default(false),
     credentials: z
       .object({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1) })

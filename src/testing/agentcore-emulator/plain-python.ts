@@ -68,13 +68,13 @@ class PlainPythonSession implements BackendSession {
     createInterface({ input: this.#child.stdout as NodeJS.ReadableStream }).on('line', (line) =>
       this.#answers.shift()?.(line),
     );
-    this.#child.once('exit', () => {
+    const ended = () => {
       this.#alive = false;
       for (const answer of this.#answers.splice(0)) answer('');
-    });
-    this.#child.once('error', () => {
-      this.#alive = false;
-    });
+    };
+    this.#child.once('exit', ended);
+    // A Python that cannot be started answers every waiting call as a lost session.
+    this.#child.once('error', ended);
   }
 
   get isAlive(): boolean {
@@ -83,11 +83,36 @@ class PlainPythonSession implements BackendSession {
 
   runCode(code: string, options: BackendRunOptions): Promise<BackendRunResult> {
     const run = this.#queue.then(async (): Promise<BackendRunResult> => {
+      if (options.abortSignal?.aborted) return { exitCode: null, interrupted: 'abort' };
       if (!this.#alive) return { exitCode: null, crashed: { reason: 'the Python process exited' } };
-      const line = await new Promise<string>((resolve) => {
-        this.#answers.push(resolve);
-        this.#child.stdin?.write(`${JSON.stringify(code)}\n`);
-      });
+      // No interrupt here: a call that runs too long (or is aborted) ends the process.
+      let stopped: 'timeout' | 'abort' | undefined;
+      const stop = (why: 'timeout' | 'abort') => {
+        stopped ??= why;
+        this.#child.kill('SIGKILL');
+      };
+      const timer = setTimeout(() => stop('timeout'), options.timeoutMs);
+      const onAbort = () => stop('abort');
+      options.abortSignal?.addEventListener('abort', onAbort, { once: true });
+      let line: string;
+      try {
+        line = await new Promise<string>((resolve) => {
+          this.#answers.push(resolve);
+          this.#child.stdin?.write(`${JSON.stringify(code)}\n`);
+        });
+      } finally {
+        clearTimeout(timer);
+        options.abortSignal?.removeEventListener('abort', onAbort);
+      }
+      if (stopped) {
+        return {
+          exitCode: null,
+          interrupted: stopped,
+          crashed: {
+            reason: `the Python process was ended after ${stopped === 'timeout' ? `${options.timeoutMs} ms` : 'an abort'}`,
+          },
+        };
+      }
       if (line === '') return { exitCode: null, crashed: { reason: 'the Python process exited' } };
       const answer = JSON.parse(line) as { stdout: string; stderr: string; exitCode: number };
       if (answer.stdout) options.onStdout(answer.stdout);

@@ -1,33 +1,22 @@
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SandplotError, SinkError } from '../../../src/errors/index.js';
 import { s3Sink } from '../../../src/s3.js';
 import { base64Sink } from '../../../src/sinks/base64.js';
 import { fallbackSink } from '../../../src/sinks/fallback.js';
 import type { FigureProblem } from '../../../src/types/index.js';
 import { tinyPng } from '../../support/png.js';
-import { type S3TestServer, startS3TestServer } from '../../support/s3-server.js';
-import { pngFigure, sinkContext } from '../../support/s3-sink-fixtures.js';
+import { startS3TestServer } from '../../support/s3-server.js';
+import { pngFigure, sinkContext, useS3Bucket } from '../../support/s3-sink-fixtures.js';
 
 const bucket = 'figures';
-let server: S3TestServer;
-let client: S3Client;
-
-beforeAll(async () => {
-  server = await startS3TestServer({ buckets: [bucket] });
-  client = new S3Client(server.clientConfig);
-});
-
-afterAll(async () => {
-  client?.destroy();
-  await server?.close();
-});
+const s3 = useS3Bucket(bucket);
 
 describe('s3Sink failures against s3rver behind a SigV4-verifying proxy', () => {
   it('is refused by the verifying proxy when the client signs with the wrong secret', async () => {
     const wrong = new S3Client({
-      ...server.clientConfig,
-      credentials: { accessKeyId: server.credentials.accessKeyId, secretAccessKey: 'not-it' },
+      ...s3.server.clientConfig,
+      credentials: { accessKeyId: s3.server.credentials.accessKeyId, secretAccessKey: 'not-it' },
       maxAttempts: 1,
     });
     const sink = s3Sink({ bucket, client: wrong });
@@ -37,15 +26,15 @@ describe('s3Sink failures against s3rver behind a SigV4-verifying proxy', () => 
     await expect(failure).rejects.toThrow(
       /s3:\/\/figures\/figures\/\d{4}\/\d{2}\/\d{2}\/exec-wrong-secret\/figure-4\.png.*SignatureDoesNotMatch.*s3:PutObject/,
     );
-    const seen = server.requests.filter((request) => request.url.includes('exec-wrong-secret'));
+    const seen = s3.server.requests.filter((request) => request.url.includes('exec-wrong-secret'));
     expect(seen.map((request) => request.status)).toEqual([403]);
     // Nothing was stored.
-    const right = await s3Sink({ bucket, client }).put(
+    const right = await s3Sink({ bucket, client: s3.client }).put(
       pngFigure(4),
       sinkContext('exec-wrong-secret-2'),
     );
     await expect(
-      client.send(
+      s3.client.send(
         new HeadObjectCommand({
           Bucket: bucket,
           Key: (right.key as string).replace('exec-wrong-secret-2', 'exec-wrong-secret'),
@@ -56,7 +45,7 @@ describe('s3Sink failures against s3rver behind a SigV4-verifying proxy', () => 
   });
 
   it('reports a missing bucket naming the bucket and the option, and falls back to base64', async () => {
-    const sink = s3Sink({ bucket: 'no-such-bucket', client });
+    const sink = s3Sink({ bucket: 'no-such-bucket', client: s3.client });
     const failure = sink.put(pngFigure(0), sinkContext('exec-nobucket'));
     await expect(failure).rejects.toMatchObject({ code: 'SINK_FAILED', isRetryable: false });
     await expect(failure).rejects.toThrow(
@@ -135,24 +124,27 @@ describe('s3Sink failures against s3rver behind a SigV4-verifying proxy', () => 
   });
 
   it('rides out injected 500s and SlowDowns with the SDK retries; reports them when they persist', async () => {
-    server.failNext(1, 'InternalError');
-    server.failNext(1, 'SlowDown');
-    const stored = await s3Sink({ bucket, client }).put(pngFigure(0), sinkContext('exec-retry'));
+    s3.server.failNext(1, 'InternalError');
+    s3.server.failNext(1, 'SlowDown');
+    const stored = await s3Sink({ bucket, client: s3.client }).put(
+      pngFigure(0),
+      sinkContext('exec-retry'),
+    );
     expect((await fetch(stored.url)).status).toBe(200);
-    const attempts = server.requests.filter(
+    const attempts = s3.server.requests.filter(
       (request) => request.method === 'PUT' && request.url.includes('exec-retry'),
     );
     expect(attempts.map((request) => request.status)).toEqual([500, 503, 200]);
 
-    const once = new S3Client({ ...server.clientConfig, maxAttempts: 1 });
-    server.failNext(1, 'SlowDown');
+    const once = new S3Client({ ...s3.server.clientConfig, maxAttempts: 1 });
+    s3.server.failNext(1, 'SlowDown');
     await expect(
       s3Sink({ bucket, client: once }).put(pngFigure(0), sinkContext('exec-slowdown')),
     ).rejects.toMatchObject({
       isRetryable: true,
       message: expect.stringMatching(/SlowDown.*maxConcurrentUploads/),
     });
-    server.failNext(1, 'InternalError');
+    s3.server.failNext(1, 'InternalError');
     await expect(
       s3Sink({ bucket, client: once }).put(pngFigure(0), sinkContext('exec-500')),
     ).rejects.toMatchObject({ isRetryable: true, message: expect.stringMatching(/500/) });
@@ -160,10 +152,10 @@ describe('s3Sink failures against s3rver behind a SigV4-verifying proxy', () => 
   });
 
   it('passes the abort signal to the SDK: an aborted upload is an AbortError, not a SinkError', async () => {
-    server.setLatency(2_000);
+    s3.server.setLatency(2_000);
     try {
       const controller = new AbortController();
-      const failure = s3Sink({ bucket, client }).put(
+      const failure = s3Sink({ bucket, client: s3.client }).put(
         pngFigure(0),
         sinkContext('exec-abort', { abortSignal: controller.signal }),
       );
@@ -174,7 +166,7 @@ describe('s3Sink failures against s3rver behind a SigV4-verifying proxy', () => 
       expect(SandplotError.isInstance(error)).toBe(true);
       expect(error).toMatchObject({ code: 'ABORTED' });
     } finally {
-      server.setLatency(0);
+      s3.server.setLatency(0);
     }
   });
 });

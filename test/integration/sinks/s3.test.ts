@@ -1,25 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { describe, expect, it } from 'vitest';
 import { SinkError } from '../../../src/errors/index.js';
 import { s3Sink } from '../../../src/s3.js';
 import { pngSize, tinyPng } from '../../support/png.js';
-import { type S3TestServer, startS3TestServer } from '../../support/s3-server.js';
-import { pngFigure, sinkContext } from '../../support/s3-sink-fixtures.js';
+import { pngFigure, sinkContext, useS3Bucket } from '../../support/s3-sink-fixtures.js';
 
 const bucket = 'figures';
-let server: S3TestServer;
-let client: S3Client;
-
-beforeAll(async () => {
-  server = await startS3TestServer({ buckets: [bucket] });
-  client = new S3Client(server.clientConfig);
-});
-
-afterAll(async () => {
-  client?.destroy();
-  await server?.close();
-});
+const s3 = useS3Bucket(bucket);
 
 const svg = new TextEncoder().encode(
   '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>',
@@ -39,7 +27,7 @@ function utcDay(date: Date): string {
 
 describe('s3Sink against s3rver behind a SigV4-verifying proxy', () => {
   it('uploads a PNG and returns a presigned URL that downloads the same bytes', async () => {
-    const sink = s3Sink({ bucket, client });
+    const sink = s3Sink({ bucket, client: s3.client });
     const before = new Date();
     const stored = await sink.put(pngFigure(0, 'Sales'), sinkContext('exec-png'));
     const after = new Date();
@@ -61,7 +49,7 @@ describe('s3Sink against s3rver behind a SigV4-verifying proxy', () => {
 
     // The URL is signed in the query (not public) and expires in an hour, to the second.
     const url = new URL(stored.url);
-    expect(url.origin).toBe(server.endpoint);
+    expect(url.origin).toBe(s3.server.endpoint);
     expect(url.searchParams.get('X-Amz-Expires')).toBe('3600');
     expect(url.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
     expect(stored.expiresAt).toBeInstanceOf(Date);
@@ -81,7 +69,7 @@ describe('s3Sink against s3rver behind a SigV4-verifying proxy', () => {
     expect(pngSize(bytes)).toEqual({ width: 1, height: 1 });
 
     // Upload was header-signed and verified, download was query-signed and verified.
-    const seen = server.requests.filter((request) => request.url.includes('exec-png'));
+    const seen = s3.server.requests.filter((request) => request.url.includes('exec-png'));
     expect(seen.map((request) => [request.method, request.auth, request.status])).toEqual([
       ['PUT', 'header', 200],
       ['GET', 'query', 200],
@@ -89,7 +77,7 @@ describe('s3Sink against s3rver behind a SigV4-verifying proxy', () => {
   });
 
   it('stores SVG as an attachment unless allowInlineSvg, and JPEG with its own type', async () => {
-    const stored = await s3Sink({ bucket, client }).put(
+    const stored = await s3Sink({ bucket, client: s3.client }).put(
       { index: 1, mediaType: 'image/svg+xml', data: svg },
       sinkContext('exec-svg'),
     );
@@ -101,7 +89,7 @@ describe('s3Sink against s3rver behind a SigV4-verifying proxy', () => {
     );
     expect(Buffer.from(attachment.bytes).toString()).toBe(Buffer.from(svg).toString());
 
-    const inline = await s3Sink({ bucket, client, allowInlineSvg: true }).put(
+    const inline = await s3Sink({ bucket, client: s3.client, allowInlineSvg: true }).put(
       { index: 1, mediaType: 'image/svg+xml', data: svg },
       sinkContext('exec-svg-inline'),
     );
@@ -109,7 +97,7 @@ describe('s3Sink against s3rver behind a SigV4-verifying proxy', () => {
     expect(inlineResponse.response.headers.get('content-type')).toBe('image/svg+xml');
     expect(inlineResponse.response.headers.get('content-disposition')).toBeNull();
 
-    const photo = await s3Sink({ bucket, client }).put(
+    const photo = await s3Sink({ bucket, client: s3.client }).put(
       { index: 2, mediaType: 'image/jpeg', data: jpeg },
       sinkContext('exec-jpeg'),
     );
@@ -120,8 +108,11 @@ describe('s3Sink against s3rver behind a SigV4-verifying proxy', () => {
   });
 
   it('refuses a tampered URL: another key, or another signature', async () => {
-    const stored = await s3Sink({ bucket, client }).put(pngFigure(0), sinkContext('exec-tamper'));
-    await s3Sink({ bucket, client }).put(pngFigure(1), sinkContext('exec-tamper'));
+    const stored = await s3Sink({ bucket, client: s3.client }).put(
+      pngFigure(0),
+      sinkContext('exec-tamper'),
+    );
+    await s3Sink({ bucket, client: s3.client }).put(pngFigure(1), sinkContext('exec-tamper'));
 
     const otherKey = stored.url.replace('figure-0.png', 'figure-1.png');
     expect(otherKey).not.toBe(stored.url);
@@ -146,7 +137,7 @@ describe('s3Sink against s3rver behind a SigV4-verifying proxy', () => {
   });
 
   it('refuses an expired URL', async () => {
-    const stored = await s3Sink({ bucket, client, expiresInSeconds: 1 }).put(
+    const stored = await s3Sink({ bucket, client: s3.client, expiresInSeconds: 1 }).put(
       pngFigure(0),
       sinkContext('exec-expiry'),
     );
@@ -157,7 +148,7 @@ describe('s3Sink against s3rver behind a SigV4-verifying proxy', () => {
     expect(await response.text()).toMatch(/Request has expired/);
   });
   it('makes keys unique per execution and lets no title steer them', async () => {
-    const sink = s3Sink({ bucket, client, prefix: 'team-a/plots/' });
+    const sink = s3Sink({ bucket, client: s3.client, prefix: 'team-a/plots/' });
     const hostile = '../../../etc/passwd\r\nx-amz-acl: public-read';
     const first = await sink.put(pngFigure(0, hostile), sinkContext('exec-unique-1'));
     const second = await sink.put(pngFigure(0, hostile), sinkContext('exec-unique-2'));
@@ -176,11 +167,11 @@ describe('s3Sink against s3rver behind a SigV4-verifying proxy', () => {
   });
 
   it('stores provenance metadata, sanitised to what S3 user metadata allows', async () => {
-    const stored = await s3Sink({ bucket, client, metadata: { team: 'growth' } }).put(
+    const stored = await s3Sink({ bucket, client: s3.client, metadata: { team: 'growth' } }).put(
       pngFigure(3, 'Ventes\nrégionales — 2024 📈\u0000\ttotal'),
       sinkContext('exec-meta', { sessionId: 'sess-42' }),
     );
-    const head = await client.send(
+    const head = await s3.client.send(
       new HeadObjectCommand({ Bucket: bucket, Key: stored.key as string }),
     );
     expect(head.Metadata).toEqual({
@@ -193,35 +184,36 @@ describe('s3Sink against s3rver behind a SigV4-verifying proxy', () => {
     // The title on the StoredFigure is left as the figure had it; only the metadata is sanitised.
     expect(stored.title).toBe('Ventes\nrégionales — 2024 📈\u0000\ttotal');
 
-    const long = await s3Sink({ bucket, client }).put(
+    const long = await s3Sink({ bucket, client: s3.client }).put(
       pngFigure(0, 'x'.repeat(5_000)),
       sinkContext('exec-meta-long'),
     );
-    const longHead = await client.send(
+    const longHead = await s3.client.send(
       new HeadObjectCommand({ Bucket: bucket, Key: long.key as string }),
     );
     expect(longHead.Metadata?.title).toBe('x'.repeat(256));
   });
 
   it('stores Cache-Control', async () => {
-    const stored = await s3Sink({ bucket, client, cacheControl: 'private, max-age=600' }).put(
-      pngFigure(0),
-      sinkContext('exec-cache'),
-    );
+    const stored = await s3Sink({
+      bucket,
+      client: s3.client,
+      cacheControl: 'private, max-age=600',
+    }).put(pngFigure(0), sinkContext('exec-cache'));
     expect((await fetch(stored.url)).headers.get('cache-control')).toBe('private, max-age=600');
   });
 
   it('uses a key function, and refuses keys that could escape or confuse', async () => {
     const sink = s3Sink({
       bucket,
-      client,
+      client: s3.client,
       key: (figure, sinkContext) => `custom/${sinkContext.executionId}/plot ${figure.index}.png`,
     });
     const stored = await sink.put(pngFigure(7), sinkContext('exec-custom'));
     expect(stored.key).toBe('custom/exec-custom/plot 7.png');
     expect((await fetch(stored.url)).status).toBe(200);
 
-    const before = server.requests.length;
+    const before = s3.server.requests.length;
     const refused: [string, unknown][] = [
       ['/absolute.png', /starts with "\/"/],
       ['a/../../b.png', /"\." or "\.\." segment/],
@@ -231,7 +223,7 @@ describe('s3Sink against s3rver behind a SigV4-verifying proxy', () => {
       ['x'.repeat(1_025), /longer than 1024 bytes/],
     ];
     for (const [key, reason] of refused) {
-      const failure = s3Sink({ bucket, client, key: () => key }).put(
+      const failure = s3Sink({ bucket, client: s3.client, key: () => key }).put(
         pngFigure(0),
         sinkContext('exec-k'),
       );
@@ -240,7 +232,7 @@ describe('s3Sink against s3rver behind a SigV4-verifying proxy', () => {
       await expect(failure).rejects.toThrow(/`key` option.*bucket figures/);
     }
     await expect(
-      s3Sink({ bucket, client, key: () => 42 as unknown as string }).put(
+      s3Sink({ bucket, client: s3.client, key: () => 42 as unknown as string }).put(
         pngFigure(0),
         sinkContext('e'),
       ),
@@ -248,36 +240,36 @@ describe('s3Sink against s3rver behind a SigV4-verifying proxy', () => {
     await expect(
       s3Sink({
         bucket,
-        client,
+        client: s3.client,
         key: () => {
           throw new Error('no team for this user');
         },
       }).put(pngFigure(0), sinkContext('e')),
     ).rejects.toThrow(/`key` option threw.*no team for this user/);
-    // None of the refused keys reached the server.
-    expect(server.requests.length).toBe(before);
+    // None of the refused keys reached the s3.server.
+    expect(s3.server.requests.length).toBe(before);
   });
 
   it('refuses an execution id that is not a plain identifier', async () => {
     await expect(
-      s3Sink({ bucket, client }).put(pngFigure(0), sinkContext('../other-exec')),
+      s3Sink({ bucket, client: s3.client }).put(pngFigure(0), sinkContext('../other-exec')),
     ).rejects.toThrow(/refused execution id/);
   });
 
   it('with presign: false, returns publicBaseUrl + key and no expiry', async () => {
     const sink = s3Sink({
       bucket,
-      client,
+      client: s3.client,
       presign: false,
-      publicBaseUrl: `${server.endpoint}/${bucket}`,
+      publicBaseUrl: `${s3.server.endpoint}/${bucket}`,
     });
     const stored = await sink.put(pngFigure(0), sinkContext('exec-public'));
-    expect(stored.url).toBe(`${server.endpoint}/${bucket}/${stored.key}`);
+    expect(stored.url).toBe(`${s3.server.endpoint}/${bucket}/${stored.key}`);
     expect(stored.expiresAt).toBeUndefined();
     const { response, bytes } = await fetchBytes(stored.url);
     expect(response.status).toBe(200);
     expect(Buffer.compare(Buffer.from(bytes), Buffer.from(tinyPng))).toBe(0);
-    const seen = server.requests.filter((request) => request.url.includes('exec-public'));
+    const seen = s3.server.requests.filter((request) => request.url.includes('exec-public'));
     expect(seen.map((request) => [request.method, request.auth])).toEqual([
       ['PUT', 'header'],
       ['GET', 'anonymous'],
@@ -285,23 +277,23 @@ describe('s3Sink against s3rver behind a SigV4-verifying proxy', () => {
 
     const spaced = await s3Sink({
       bucket,
-      client,
+      client: s3.client,
       presign: false,
-      publicBaseUrl: `${server.endpoint}/${bucket}/`,
+      publicBaseUrl: `${s3.server.endpoint}/${bucket}/`,
       key: () => 'public/a b#c.png',
     }).put(pngFigure(0), sinkContext('exec-public-2'));
-    expect(spaced.url).toBe(`${server.endpoint}/${bucket}/public/a%20b%23c.png`);
+    expect(spaced.url).toBe(`${s3.server.endpoint}/${bucket}/public/a%20b%23c.png`);
     expect((await fetch(spaced.url)).status).toBe(200);
   });
 
   it('builds its own client from region and clientConfig', async () => {
     const sink = s3Sink({
       bucket,
-      region: server.region,
+      region: s3.server.region,
       clientConfig: {
-        endpoint: server.endpoint,
+        endpoint: s3.server.endpoint,
         forcePathStyle: true,
-        credentials: server.credentials,
+        credentials: s3.server.credentials,
       },
     });
     const stored = await sink.put(pngFigure(0), sinkContext('exec-own-client'));
@@ -309,10 +301,10 @@ describe('s3Sink against s3rver behind a SigV4-verifying proxy', () => {
   });
 
   it('uploads the figures of one execution in parallel, never more than maxConcurrentUploads', async () => {
-    expect(s3Sink({ bucket, client }).concurrency).toBe(16);
-    server.setLatency(300);
+    expect(s3Sink({ bucket, client: s3.client }).concurrency).toBe(16);
+    s3.server.setLatency(300);
     try {
-      const limited = s3Sink({ bucket, client, maxConcurrentUploads: 2 });
+      const limited = s3Sink({ bucket, client: s3.client, maxConcurrentUploads: 2 });
       expect(limited.concurrency).toBe(2);
       let started = performance.now();
       await Promise.all(
@@ -321,7 +313,7 @@ describe('s3Sink against s3rver behind a SigV4-verifying proxy', () => {
       // Two rounds of two uploads.
       expect(performance.now() - started).toBeGreaterThanOrEqual(590);
 
-      const wide = s3Sink({ bucket, client });
+      const wide = s3Sink({ bucket, client: s3.client });
       started = performance.now();
       const stored = await Promise.all(
         Array.from({ length: 10 }, (_, index) =>
@@ -332,7 +324,7 @@ describe('s3Sink against s3rver behind a SigV4-verifying proxy', () => {
       expect(performance.now() - started).toBeLessThan(1_500);
       expect(new Set(stored.map((figure) => figure.key)).size).toBe(10);
     } finally {
-      server.setLatency(0);
+      s3.server.setLatency(0);
     }
   });
 });

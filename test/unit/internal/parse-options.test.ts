@@ -24,7 +24,9 @@ describe('parseOptions', () => {
   it('names unknown keys, also nested ones', () => {
     expect(() =>
       parseOptions(schema, { timeoutMS: 5, nested: { sise: 1 } }, 'test options'),
-    ).toThrow('Invalid test options: unknown option "sise" in nested; unknown option "timeoutMS".');
+    ).toThrow(
+      'Invalid test options: unknown option `sise` in `nested`; unknown option `timeoutMS`.',
+    );
   });
 
   it('describes each problem as path: message, and throws a ConfigError with the ZodError as cause', () => {
@@ -37,7 +39,7 @@ describe('parseOptions', () => {
     expect(ConfigError.isInstance(thrown)).toBe(true);
     const error = thrown as ConfigError;
     expect(error.code).toBe('CONFIG_INVALID');
-    expect(error.message).toMatch(/^Invalid test options: timeoutMs: .+; nested\.size: .+\.$/);
+    expect(error.message).toMatch(/^Invalid test options: `timeoutMs`: .+; `nested\.size`: .+\.$/);
     expect(error.cause).toBeInstanceOf(z.ZodError);
   });
 

@@ -7,7 +7,6 @@ import { tinyPng } from '../../support/png.js';
 // base64Sink cannot be made to fail, so the `sink-error` check does not apply.
 describeImageSinkContract('base64Sink', () => ({ sink: base64Sink() }), {
   checks: imageSinkCheckNames(),
-  knownGaps: { abort: 'base64Sink ignores context.abortSignal and stores the figure anyway' },
 });
 
 describe('base64Sink', () => {

@@ -252,11 +252,11 @@ describe('s3Sink options', () => {
       { bucket: 'b1b', key: 'figures/x.png' },
       /`key` must be a function/,
     ],
-    ['an unknown option', { bucket: 'b1b', expiresIn: 60 }, /has no option `expiresIn`/],
+    ['an unknown option', { bucket: 'b1b', expiresIn: 60 }, /unknown option `expiresIn`/],
     [
       'a metadata key with a space',
       { bucket: 'b1b', metadata: { 'bad key': 'x' } },
-      /`metadata` has the key "bad key"/,
+      /`metadata` has an invalid key "bad key"/,
     ],
     [
       'maxConcurrentUploads 0',

@@ -84,10 +84,10 @@ describe('createExecutePythonTool: definition', () => {
     expect(() => createExecutePythonTool({} as never)).toThrow(ConfigError);
     expect(() =>
       createExecutePythonTool(scriptedSandbox(), { imagesForModel: 'sometimes' as never }),
-    ).toThrow(/^Invalid execute_python tool options: imagesForModel: /);
+    ).toThrow(/^Invalid execute_python tool options: `imagesForModel`: /);
     expect(() => createExecutePythonTool(scriptedSandbox(), { name: 'has space' })).toThrow(/name/);
     expect(() => createExecutePythonTool(scriptedSandbox(), { maxImage: 3 } as never)).toThrow(
-      /unknown option "maxImage"/,
+      /unknown option `maxImage`/,
     );
   });
 });

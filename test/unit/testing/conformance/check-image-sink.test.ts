@@ -161,7 +161,7 @@ describe('checkImageSink', () => {
   it('rejects unknown options and check names with a ConfigError naming them', async () => {
     const sink = memorySink().sink;
     await expect(checkImageSink(sink, { timeout: 5 } as never)).rejects.toThrow(ConfigError);
-    await expect(checkImageSink(sink, { timeout: 5 } as never)).rejects.toThrow(/"timeout"/);
+    await expect(checkImageSink(sink, { timeout: 5 } as never)).rejects.toThrow(/`timeout`/);
     await expect(checkImageSink(sink, { only: ['speed'] } as never)).rejects.toThrow(/only\.0/);
   });
 });
