@@ -1,7 +1,7 @@
 import { emitWarning } from 'node:process';
 import { z } from 'zod';
 import { parseOptions } from '../internal/parse-options.js';
-import { assertBwrapWorks } from './local/bwrap-probe.js';
+import { assertBwrapWorks, userNamespaceGuard } from './local/bwrap-probe.js';
 import { findPython } from './local/find-python.js';
 import { defaultCacheDir } from './local/font-cache.js';
 import { startLocalSession } from './local/local-session.js';
@@ -9,7 +9,8 @@ import type { LocalSessionConfig } from './local/local-session-config.js';
 import { chooseSandboxUser } from './local/sandbox-user.js';
 import type { SandboxBackend } from './types.js';
 
-const GIB = 1024 * 1024 * 1024;
+const MIB = 1024 * 1024;
+const GIB = 1024 * MIB;
 
 /** Options of `localBackend()`: a persistent Python process per session, sandboxed by bubblewrap. */
 export interface LocalBackendOptions {
@@ -17,7 +18,8 @@ export interface LocalBackendOptions {
    * How the Python is isolated. `'bwrap'` requires bubblewrap; `'auto'` uses it as well and
    * fails with the same clear error when it is missing (it never runs unsandboxed by itself);
    * `'none'` runs Python directly on the host, with only a private work dir and a cleared
-   * environment: use it only for code you trust.
+   * environment (the code can still read this process's environment from `/proc`): use it only
+   * for code you trust.
    * @default 'auto'
    */
   isolation?: 'auto' | 'bwrap' | 'none';
@@ -33,8 +35,9 @@ export interface LocalBackendOptions {
    */
   bwrapPath?: string;
   /**
-   * Address-space limit of the session's Python (RLIMIT_AS). Allocations beyond it raise
-   * MemoryError in the cell.
+   * Address-space limit of the session's Python (RLIMIT_AS), per process. Allocations beyond it
+   * raise MemoryError in the cell. Files in `/tmp` and `/dev/shm` count against `tmpBytes`
+   * instead.
    * @default 4294967296 (4 GiB)
    */
   memoryLimitBytes?: number;
@@ -45,10 +48,18 @@ export interface LocalBackendOptions {
    */
   cpuTimeLimitSeconds?: number;
   /**
-   * Largest file the code may write (RLIMIT_FSIZE).
+   * Largest file the code may write (RLIMIT_FSIZE). The work dir is a host folder: only each
+   * file's size is limited there, not their total.
    * @default 1073741824 (1 GiB)
    */
   maxFileBytes?: number;
+  /**
+   * Size of the sandbox's `/tmp`, and of its `/dev/shm`: each is a tmpfs, host memory that
+   * `memoryLimitBytes` does not count. Writing beyond it fails with `OSError` (no space left on
+   * device). bubblewrap only; with `isolation: 'none'` both are host folders.
+   * @default 268435456 (256 MiB)
+   */
+  tmpBytes?: number;
   /**
    * Processes and threads the sandboxed code may have at once (RLIMIT_NPROC, counted in the
    * sandbox's own user namespace, threads included): a fork bomb stops there with
@@ -89,6 +100,11 @@ const localBackendOptionsSchema = z.strictObject({
     .default(4 * GIB),
   cpuTimeLimitSeconds: z.number().int().positive().default(3600),
   maxFileBytes: z.number().int().positive().default(GIB),
+  tmpBytes: z
+    .number()
+    .int()
+    .min(16 * MIB)
+    .default(256 * MIB),
   maxProcesses: z.number().int().min(8).max(1_000_000).default(256),
   interruptGraceMs: z.number().int().positive().max(600_000).default(2000),
   startTimeoutMs: z.number().int().positive().max(2_147_483_647).default(30_000),
@@ -119,9 +135,11 @@ export function localBackend(options: LocalBackendOptions = {}): SandboxBackend 
   const resolveConfig = async (): Promise<LocalSessionConfig> => {
     const python = await findPython(settings.pythonPath);
     let sandboxUser: LocalSessionConfig['sandboxUser'];
+    let guard: LocalSessionConfig['userNamespaceGuard'] = 'bwrap';
     if (settings.isolation !== 'none') {
       await assertBwrapWorks(settings.bwrapPath, python, settings.isolation);
       sandboxUser = await chooseSandboxUser(settings.bwrapPath, python);
+      guard = await userNamespaceGuard(settings.bwrapPath, python, sandboxUser);
     }
     return {
       isolation: settings.isolation === 'none' ? 'none' : 'bwrap',
@@ -132,6 +150,8 @@ export function localBackend(options: LocalBackendOptions = {}): SandboxBackend 
       maxFileBytes: settings.maxFileBytes,
       maxProcesses: settings.maxProcesses,
       ...(sandboxUser === undefined ? {} : { sandboxUser }),
+      tmpBytes: settings.tmpBytes,
+      userNamespaceGuard: guard,
       interruptGraceMs: settings.interruptGraceMs,
       startTimeoutMs: settings.startTimeoutMs,
       cacheDir: settings.cacheDir,

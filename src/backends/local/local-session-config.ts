@@ -1,5 +1,6 @@
 import type { PythonInfo } from './find-python.js';
 import type { SandboxUser } from './sandbox-user.js';
+import type { UserNamespaceGuard } from './seccomp-filter.js';
 
 /** Everything a session needs, validated and resolved by `localBackend()`. */
 export interface LocalSessionConfig {
@@ -13,6 +14,10 @@ export interface LocalSessionConfig {
   maxProcesses: number;
   /** The host user bubblewrap runs as (`nobody` when Node is root); undefined: Node's own. */
   sandboxUser?: SandboxUser;
+  /** Size of the sandbox's `/tmp` and of its `/dev/shm` (each); bubblewrap only. */
+  tmpBytes: number;
+  /** How nested user namespaces are refused; bubblewrap only. */
+  userNamespaceGuard: UserNamespaceGuard;
   interruptGraceMs: number;
   startTimeoutMs: number;
   cacheDir: string;

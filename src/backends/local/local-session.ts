@@ -47,6 +47,8 @@ export async function startLocalSession(
       python: config.python,
       folders,
       pythonArgs: ['-c', BOOTSTRAP],
+      tmpBytes: config.tmpBytes,
+      userNamespaceGuard: config.userNamespaceGuard,
     });
     const session = new LocalSession(config, folders, command);
     await session.start(fontCache, abortSignal);

@@ -1,6 +1,7 @@
 import { existsSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PythonInfo } from './find-python.js';
+import { SECCOMP_FD, seccompProgram, type UserNamespaceGuard } from './seccomp-filter.js';
 
 /** Where the session's private work dir appears inside the bubblewrap sandbox. */
 export const SANDBOX_WORK_DIR = '/home/sandbox/work';
@@ -21,6 +22,17 @@ export interface SandboxCommand {
   cwd: string;
   /** The work dir as the Python sees it. */
   workDir: string;
+  /** The seccomp program bubblewrap reads from file descriptor `SECCOMP_FD`, if any. */
+  seccompProgram?: Buffer;
+}
+
+/** How the sandbox is laid out and limited; shared by the probe and the sessions. */
+export interface SandboxLayout {
+  /** Size of each of the sandbox's memory-backed mounts, `/tmp` and `/dev/shm`. */
+  tmpBytes: number;
+  userNamespaceGuard: UserNamespaceGuard;
+  /** The host folder bound as the work dir, when there is one. */
+  workDir?: string;
 }
 
 const HOST_LIBRARY_DIRS = ['/bin', '/lib', '/lib64', '/sbin'];
@@ -49,12 +61,18 @@ function baseEnvironment(paths: { home: string; tmp: string }): Record<string, s
 }
 
 /**
- * `bwrap` arguments that only bind what Python needs, plus the work dir when given; shared by
- * the probe and the sessions.
+ * `bwrap` arguments that only bind what Python needs, plus the work dir when given, with the
+ * seccomp program to pass on `SECCOMP_FD` (undefined on an architecture without one).
  */
-export function bwrapSandboxArguments(python: PythonInfo, workDir?: string): string[] {
+export function bwrapSandboxArguments(
+  python: PythonInfo,
+  layout: SandboxLayout,
+): { args: string[]; seccompProgram: Buffer | undefined } {
   const args = [
     '--unshare-all',
+    // In a user namespace of its own the code would hold every capability again (and could
+    // mount): none may be created inside the sandbox.
+    ...(layout.userNamespaceGuard === 'bwrap' ? ['--unshare-user', '--disable-userns'] : []),
     '--die-with-parent',
     '--new-session',
     '--cap-drop',
@@ -79,12 +97,19 @@ export function bwrapSandboxArguments(python: PythonInfo, workDir?: string): str
       args.push('--ro-bind', prefix, prefix);
     }
   }
-  args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp');
-  if (workDir !== undefined)
-    args.push('--bind', workDir, SANDBOX_WORK_DIR, '--chdir', SANDBOX_WORK_DIR);
+  // tmpfs is host memory that no rlimit counts: each mount gets a size. bubblewrap's /dev is a
+  // tmpfs of half the host's memory; it is made read-only (its device nodes are mounts of their
+  // own and stay writable) and /dev/shm, which POSIX semaphores need, gets a sized tmpfs.
+  const size = String(layout.tmpBytes);
+  args.push('--proc', '/proc', '--dev', '/dev', '--size', size, '--tmpfs', '/dev/shm');
+  args.push('--size', size, '--tmpfs', '/tmp', '--remount-ro', '/dev');
+  if (layout.workDir !== undefined)
+    args.push('--bind', layout.workDir, SANDBOX_WORK_DIR, '--chdir', SANDBOX_WORK_DIR);
   // The root is bubblewrap's own tmpfs: without this, /etc/x or /x could be written (in memory).
   args.push('--remount-ro', '/');
-  return args;
+  const program = seccompProgram(layout.userNamespaceGuard);
+  if (program !== undefined) args.push('--seccomp', String(SECCOMP_FD));
+  return { args, seccompProgram: program };
 }
 
 /** The command that starts the session's Python, sandboxed or (explicitly) not. */
@@ -94,6 +119,8 @@ export function sandboxCommand(input: {
   python: PythonInfo;
   folders: SessionFolders;
   pythonArgs: string[];
+  tmpBytes: number;
+  userNamespaceGuard: UserNamespaceGuard;
 }): SandboxCommand {
   const { python, folders, pythonArgs } = input;
   if (input.isolation === 'none') {
@@ -106,8 +133,13 @@ export function sandboxCommand(input: {
     };
   }
   const environment = baseEnvironment({ home: SANDBOX_WORK_DIR, tmp: '/tmp' });
+  const sandbox = bwrapSandboxArguments(python, {
+    tmpBytes: input.tmpBytes,
+    userNamespaceGuard: input.userNamespaceGuard,
+    workDir: folders.work,
+  });
   const args = [
-    ...bwrapSandboxArguments(python, folders.work),
+    ...sandbox.args,
     '--clearenv',
     ...Object.entries(environment).flatMap(([name, value]) => ['--setenv', name, value]),
     '--',
@@ -122,6 +154,7 @@ export function sandboxCommand(input: {
     env: hostEnvironment,
     cwd: folders.root,
     workDir: SANDBOX_WORK_DIR,
+    ...(sandbox.seccompProgram === undefined ? {} : { seccompProgram: sandbox.seccompProgram }),
   };
 }
 

@@ -6,6 +6,7 @@ import { MAX_READ_FILE_BYTES } from './file-requests.js';
 import type { LocalSessionConfig } from './local-session-config.js';
 import { OutputStream } from './output-stream.js';
 import type { SandboxCommand } from './sandbox-command.js';
+import { sendSeccompProgram, stdioWithSeccomp } from './seccomp-filter.js';
 import { SessionEnded } from './session-ended.js';
 
 const MAX_CONTROL_LINE_BYTES = Math.ceil((MAX_READ_FILE_BYTES * 4) / 3) + 1024 * 1024;
@@ -44,7 +45,7 @@ export class SandboxProcess {
     this.#child = spawn(command.command, command.args, {
       cwd: command.cwd,
       env: command.env,
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+      stdio: stdioWithSeccomp(['ignore', 'pipe', 'pipe', 'pipe', 'pipe'], command.seccompProgram),
       // Its own process group: a Ctrl-C in the terminal is not an interrupt of the cell, and
       // close() can kill whatever the code started along with it.
       detached: true,
@@ -52,6 +53,7 @@ export class SandboxProcess {
         ? { uid: config.sandboxUser.uid, gid: config.sandboxUser.gid }
         : {}),
     });
+    sendSeccompProgram(this.#child, command.seccompProgram);
     const [, stdout, stderr, requests, replies] = this.#child.stdio as unknown as [
       null,
       Readable,
