@@ -76,6 +76,14 @@ export interface LocalBackendOptions {
    */
   interruptGraceMs?: number;
   /**
+   * How long one file request (`writeFiles`, per file; `readFile`; `removeFiles`) may take in the
+   * sandbox, plus one second for every 4 MiB it sends or receives. A session that misses it (its
+   * code replaced the server's file handling, or hangs it) is killed: the call rejects with a
+   * retryable `BackendError` and the next call runs in a new session.
+   * @default 30000
+   */
+  fileTimeoutMs?: number;
+  /**
    * How long `createSession()` may take to start Python and import matplotlib.
    * @default 30000
    */
@@ -107,6 +115,7 @@ const localBackendOptionsSchema = z.strictObject({
     .default(256 * MIB),
   maxProcesses: z.number().int().min(8).max(1_000_000).default(256),
   interruptGraceMs: z.number().int().positive().max(600_000).default(2000),
+  fileTimeoutMs: z.number().int().positive().max(2_147_483_647).default(30_000),
   startTimeoutMs: z.number().int().positive().max(2_147_483_647).default(30_000),
   cacheDir: z
     .string()
@@ -153,6 +162,7 @@ export function localBackend(options: LocalBackendOptions = {}): SandboxBackend 
       tmpBytes: settings.tmpBytes,
       userNamespaceGuard: guard,
       interruptGraceMs: settings.interruptGraceMs,
+      fileTimeoutMs: settings.fileTimeoutMs,
       startTimeoutMs: settings.startTimeoutMs,
       cacheDir: settings.cacheDir,
     };

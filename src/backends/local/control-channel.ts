@@ -22,6 +22,8 @@ export class ControlChannel {
   private bufferedBytes = 0;
   private readonly pending = new Map<number, Pending>();
   private nextRequestId = READY_ID;
+  /** Bytes received so far: lets a deadline tell a slow large reply from no reply. */
+  receivedBytes = 0;
 
   constructor(
     private readonly requests: Writable,
@@ -71,6 +73,7 @@ export class ControlChannel {
   }
 
   private receive(chunk: Buffer): void {
+    this.receivedBytes += chunk.length;
     let start = 0;
     for (let newline = chunk.indexOf(10); newline !== -1; newline = chunk.indexOf(10, start)) {
       this.chunks.push(chunk.subarray(start, newline));

@@ -19,6 +19,8 @@ export interface LocalSessionConfig {
   /** How nested user namespaces are refused; bubblewrap only. */
   userNamespaceGuard: UserNamespaceGuard;
   interruptGraceMs: number;
+  /** Time one file request may take, plus time for the bytes it moves (see `fileDeadline`). */
+  fileTimeoutMs: number;
   startTimeoutMs: number;
   cacheDir: string;
 }

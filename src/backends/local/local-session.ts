@@ -8,6 +8,7 @@ import { closeOnTerminationSignal } from '../../internal/termination-signals.js'
 import serverSource from '../python/local-server.py?raw';
 import type { BackendRunOptions, BackendRunResult, BackendSession, SandboxFile } from '../types.js';
 import { awaitReady } from './await-ready.js';
+import { requestWithinDeadline } from './file-deadline.js';
 import {
   checkRelativePath,
   MAX_READ_FILE_BYTES,
@@ -109,18 +110,14 @@ class LocalSession implements BackendSession {
   ): Promise<void> {
     const requests = writeRequests(files);
     return this.#fileOperation(options.abortSignal, async () => {
-      for (const request of requests) await this.#server.channel.request(request);
+      for (const request of requests) await this.#request(request);
     });
   }
 
   async readFile(path: string, options: { abortSignal?: AbortSignal } = {}): Promise<Uint8Array> {
     checkRelativePath(path);
     return this.#fileOperation(options.abortSignal, async () => {
-      const reply = await this.#server.channel.request({
-        op: 'read',
-        path,
-        maxBytes: MAX_READ_FILE_BYTES,
-      });
+      const reply = await this.#request({ op: 'read', path, maxBytes: MAX_READ_FILE_BYTES });
       // A copy: a small Buffer is a view into Node's shared pool.
       return new Uint8Array(Buffer.from(String(reply.content), 'base64'));
     });
@@ -133,7 +130,7 @@ class LocalSession implements BackendSession {
   async removeFiles(paths: string[], options: { abortSignal?: AbortSignal } = {}): Promise<void> {
     const request = removeRequest(paths);
     return this.#fileOperation(options.abortSignal, async () => {
-      await this.#server.channel.request(request);
+      await this.#request(request);
     });
   }
 
@@ -155,6 +152,10 @@ class LocalSession implements BackendSession {
     return this.#closing;
   }
 
+  #request(message: Record<string, unknown>) {
+    return requestWithinDeadline(this.#server, message, this.#config.fileTimeoutMs);
+  }
+
   #fileOperation<T>(abortSignal: AbortSignal | undefined, operation: () => Promise<T>): Promise<T> {
     throwIfAborted(abortSignal, 'localBackend');
     const result = this.#enqueue(async () => {
@@ -163,9 +164,10 @@ class LocalSession implements BackendSession {
         return await operation();
       } catch (error) {
         if (error instanceof SessionEnded) {
+          // The next call gets a new session, where the same operation can work.
           throw new BackendError(
-            `localBackend: the session ended during a file operation: ${error.message}`,
-            { cause: error },
+            `localBackend: the session ended during a file operation: ${error.message}. Retry in a new session (CodeSandbox starts one on its next call).`,
+            { cause: error, isRetryable: true },
           );
         }
         throw error;

@@ -3,15 +3,19 @@ import type { BackendRunOptions, BackendRunResult } from '../types.js';
 import type { ServerMessage } from './control-channel.js';
 import type { SandboxProcess } from './sandbox-process.js';
 
-/** After the reply, the end tokens are at most a pipe buffer behind; this only guards a hang. */
-const TOKEN_WAIT_MS = 2000;
+/**
+ * After the reply, the end tokens are at most a pipe buffer behind. A server that answers
+ * without them (code in the session replaced its handlers) cannot be trusted: it is killed.
+ */
+export const TOKEN_WAIT_MS = 2000;
 const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * Runs one cell: sends the code with a fresh end token, streams stdout and stderr to the
  * callbacks until the token went by on both, interrupts the code at `timeoutMs` or on abort
- * (SIGINT, a second one halfway through `interruptGraceMs`, then a kill), and reports a process
- * that ended during the run as `crashed`. A callback that throws fails the run with its error.
+ * (SIGINT, a second one halfway through `interruptGraceMs`, then a kill), kills a process whose
+ * end tokens do not follow its reply within `TOKEN_WAIT_MS`, and reports a process that ended
+ * during the run as `crashed`. A callback that throws fails the run with its error.
  */
 export function runCell(
   server: SandboxProcess,
@@ -28,6 +32,8 @@ export function runCell(
     let interrupted: 'timeout' | 'abort' | undefined;
     let callbackError: { error: unknown } | undefined;
     let settled = false;
+    /** The server broke the protocol and is being killed: only its end is reported. */
+    let abandoned = false;
 
     const guarded = (callback: (text: string) => void) => (text: string) => {
       try {
@@ -49,11 +55,23 @@ export function runCell(
     };
     const completeIfDone = () => {
       if (reply === undefined || !server.stdout.tokenSeen || !server.stderr.tokenSeen) return;
-      complete();
-    };
-    const complete = () => {
+      if (abandoned) return;
       if (interrupted) settle({ exitCode: null, interrupted });
       else settle({ exitCode: typeof reply?.exitCode === 'number' ? reply.exitCode : 1 });
+    };
+    const crashed = (reason: string) =>
+      settle({
+        exitCode: server.endExitCode,
+        crashed: { reason },
+        ...(interrupted ? { interrupted } : {}),
+      });
+    const abandonIfTokensMissing = () => {
+      if (settled || abandoned) return;
+      abandoned = true;
+      const reason = `The Python server answered the run but did not end its output within ${TOKEN_WAIT_MS} ms, so it was killed (code in the session may have replaced its handlers)`;
+      server.kill(reason);
+      // Output that arrives until the process is gone is still delivered.
+      void server.ended.then(() => crashed(server.endReason ?? reason));
     };
     const interrupt = (kind: 'timeout' | 'abort') => {
       if (interrupted || reply !== undefined || settled) return;
@@ -88,19 +106,13 @@ export function runCell(
     server.channel.request({ op: 'run', code, token }).then(
       (message) => {
         reply = message;
-        // The process answered: no more interrupts or kills for this run.
+        // The process answered: no more interrupts for this run, only the wait for its tokens
+        // (after a turn for I/O, in case the event loop was blocked while they arrived).
         for (const timer of timers) clearTimeout(timer);
-        timers.push(setTimeout(complete, TOKEN_WAIT_MS));
+        timers.push(setTimeout(() => setImmediate(abandonIfTokensMissing), TOKEN_WAIT_MS));
         completeIfDone();
       },
-      (error: unknown) => {
-        const reason = error instanceof Error ? error.message : String(error);
-        settle({
-          exitCode: server.endExitCode,
-          crashed: { reason },
-          ...(interrupted ? { interrupted } : {}),
-        });
-      },
+      (error: unknown) => crashed(error instanceof Error ? error.message : String(error)),
     );
   });
 }
