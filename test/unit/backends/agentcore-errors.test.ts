@@ -70,7 +70,9 @@ describe('starting a session', () => {
     const error = await caught(backend().createSession());
     expect(error.code).toBe('SESSION_FAILED');
     expect(error.isRetryable).toBe(false);
-    expect(error.message).toMatch(/IAM permissions.*StartCodeInterpreterSession/);
+    expect(error.message).toMatch(/IAM actions.*StartCodeInterpreterSession/);
+    expect(error.message).toContain('bedrock-agentcore:GetCodeInterpreterSession');
+    expect(error.message).not.toContain('ListCodeInterpreterSessions');
     expect(mock.commandCalls(StartCodeInterpreterSessionCommand)).toHaveLength(1);
   });
 
