@@ -1,5 +1,4 @@
 import {
-  BedrockAgentCoreClient,
   type CodeInterpreterStreamOutput,
   GetCodeInterpreterSessionCommand,
   InvokeCodeInterpreterCommand,
@@ -7,47 +6,34 @@ import {
   ResourceNotFoundException,
   ServiceQuotaExceededException,
   StartCodeInterpreterSessionCommand,
-  StopCodeInterpreterSessionCommand,
 } from '@aws-sdk/client-bedrock-agentcore';
-import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type AgentCoreSession, agentCoreBackend } from '../../../src/agentcore.js';
+import {
+  mockedClient as client,
+  events,
+  metadata,
+  mock,
+  mockBackend,
+  mockStarted,
+} from '../../support/agentcore-mock.js';
 import { sandplotRejection as caught } from '../../support/rejection.js';
 
 // Answers the real service may give that the emulator does not (or not by default): results
 // whose output is only in text blocks, resources in another order, a missing file as
 // ResourceNotFoundException, a per-session call quota, a dropped connection, expired credentials.
-const client = new BedrockAgentCoreClient({
-  region: 'us-west-2',
-  credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' },
-});
-const mock = mockClient(client);
-const metadata = { $metadata: {} };
 
 afterEach(() => {
   mock.reset();
 });
 
-function backend() {
-  return agentCoreBackend({ client, retryBaseDelayMs: 1, maxRetries: 2, stopOnExit: false });
-}
-
-async function* events(...items: CodeInterpreterStreamOutput[]) {
-  for (const item of items) yield item;
-}
+const backend = mockBackend;
 
 function answer(...items: CodeInterpreterStreamOutput[]) {
   return { stream: events(...items), ...metadata };
 }
 
-function started() {
-  mock.on(StartCodeInterpreterSessionCommand).resolves({
-    codeInterpreterIdentifier: 'aws.codeinterpreter.v1',
-    sessionId: 'S1',
-    createdAt: new Date(),
-  });
-  mock.on(StopCodeInterpreterSessionCommand).resolves({});
-}
+const started = mockStarted;
 
 async function run(session: AgentCoreSession, code = 'print(1)') {
   const output = { stdout: '', stderr: '' };
