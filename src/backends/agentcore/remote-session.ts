@@ -17,7 +17,6 @@ import {
   type InvokeTool,
   mayMissSomethingElse,
   missingThing,
-  OutputLostError,
 } from './invoke-outcomes.js';
 import {
   classifyError,
@@ -25,6 +24,7 @@ import {
   isConnectionFailure,
   toSandplotError,
 } from './service-errors.js';
+import { type AttemptFailure, checkStarted } from './start-check.js';
 import { readInvokeStream, StreamFailure, type StreamOutcome } from './stream-result.js';
 
 export type { InvokeTool } from './invoke-outcomes.js';
@@ -42,9 +42,6 @@ interface ServiceSession {
 function expiryMarginMs(sessionTimeoutSeconds: number): number {
   return Math.min(5_000, sessionTimeoutSeconds * 100);
 }
-
-/** One attempt's failure, sorted: what the invoke loop does next. */
-type AttemptFailure = { kind: 'lost' | 'refused' | 'ambiguous' | 'fatal'; error: unknown };
 
 /**
  * The service session behind an AgentCoreSession: started on first use (or attached to), replaced
@@ -161,7 +158,17 @@ export class RemoteSession {
         continue;
       }
       if (kind === 'ambiguous' && typeof safety === 'object') {
-        const started = await this.#wasStarted(current, safety.started, error, abortSignal);
+        const started = await checkStarted(
+          {
+            attempt: (tool, toolArgs, signal) => this.#attempt(current, tool, toolArgs, signal),
+            pause: (count, signal) => this.#pause(count, signal),
+            maxRetries: this.#config.maxRetries,
+            sessionGone: () => this.#replaceLost(current),
+          },
+          safety.started,
+          error,
+          abortSignal,
+        );
         if (!started && canRetry) {
           await this.#pause(retry++, abortSignal);
           continue;
@@ -225,54 +232,6 @@ export class RemoteSession {
           return { kind: 'fatal', error: cause };
       }
     }
-  }
-
-  /**
-   * Whether the call that failed with `error` started, asked through `started` on the same
-   * service session. True: it did, and OutputLostError says so. An answer that cannot be had
-   * counts as started: a call is never repeated on a guess.
-   */
-  async #wasStarted(
-    current: ServiceSession,
-    started: (probe: InvokeTool, abortSignal: AbortSignal | undefined) => Promise<boolean>,
-    error: unknown,
-    abortSignal: AbortSignal | undefined,
-  ): Promise<boolean> {
-    const what = `${describeFailure(error)} before the result of executeCode`;
-    const probe: InvokeTool = async (name, args, signal) => {
-      for (let retry = 0; ; retry++) {
-        const attempt = await this.#attempt(current, name, args, signal);
-        if (!('kind' in attempt)) return attempt;
-        const repeat = attempt.kind === 'refused' || attempt.kind === 'ambiguous';
-        if (!repeat || retry >= this.#config.maxRetries) throw attempt;
-        await this.#pause(retry, signal);
-      }
-    };
-    let answer: boolean;
-    try {
-      answer = await started(probe, abortSignal);
-    } catch (failure) {
-      if (abortSignal?.aborted)
-        throw abortedError('InvokeCodeInterpreter (executeCode)', abortSignal);
-      if ((failure as AttemptFailure | undefined)?.kind === 'lost') {
-        await this.#replaceLost(current);
-        throw new OutputLostError(
-          `AgentCore answered ${what}, and the session was gone when sandplot checked whether the code had started: it may have run, partly or fully, and its output is lost.`,
-          { cause: error, sessionLost: true },
-        );
-      }
-      throw new OutputLostError(
-        `AgentCore answered ${what}, and whether the code started could not be checked: it may have run, and its output is lost.`,
-        { cause: error, sessionLost: false },
-      );
-    }
-    if (answer) {
-      throw new OutputLostError(
-        `AgentCore answered ${what}, but the code had started: it ran, and its output is lost.`,
-        { cause: error, sessionLost: false },
-      );
-    }
-    return false;
   }
 
   /** The service session is gone: it is stopped (best effort) and the next call starts anew. */
@@ -424,17 +383,4 @@ export class RemoteSession {
     const { retryBaseDelayMs, retryMaxDelayMs } = this.#config;
     return sleep(backoffDelayMs(retry, retryBaseDelayMs, retryMaxDelayMs), abortSignal);
   }
-}
-
-/** "InternalServerException (HTTP 500)", "a dropped connection", ... for messages. */
-function describeFailure(error: unknown): string {
-  const shape = (typeof error === 'object' && error !== null ? error : {}) as {
-    name?: unknown;
-    $metadata?: { httpStatusCode?: unknown };
-  };
-  const name = typeof shape.name === 'string' && shape.name !== 'Error' ? shape.name : '';
-  const status = shape.$metadata?.httpStatusCode;
-  if (name === 'EmptyStreamError') return 'with a stream that ended';
-  if (name === '') return 'with a failure (the connection may have dropped)';
-  return `${name}${typeof status === 'number' ? ` (HTTP ${status})` : ''}`;
 }
