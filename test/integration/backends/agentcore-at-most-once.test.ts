@@ -102,7 +102,7 @@ describe('attaching to a session', () => {
     const started = emulator.stats.started;
     const first = new CodeSandbox({ backend: emulatorBackend(emulator) });
     await first.executePython('kept = 41');
-    const sessionId = await first.detach();
+    const sessionId = (await first.detach()) as string;
     expect(sessionId).toMatch(/^[0-9A-Z]{26}$/);
     expect(first.sessionId).toBeUndefined();
     expect((await caught(first.executePython('1'))).code).toBe('SESSION_CLOSED');
@@ -122,7 +122,7 @@ describe('attaching to a session', () => {
   it('replaces a session that is gone, and says so', async () => {
     const first = new CodeSandbox({ backend: emulatorBackend(emulator) });
     await first.executePython('kept = 1');
-    const sessionId = await first.detach();
+    const sessionId = (await first.detach()) as string;
     emulator.faults.expireSession(sessionId);
     await using second = new CodeSandbox({ backend: emulatorBackend(emulator), sessionId });
     const result = await second.executePython("print('kept' in globals())");
