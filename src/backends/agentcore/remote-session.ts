@@ -280,9 +280,11 @@ export class RemoteSession {
       if (Date.now() < current.expiresAt - expiryMarginMs(this.#config.sessionTimeoutSeconds)) {
         return Promise.resolve(current);
       }
-      // Past its timeout the service has expired it already: replace it without asking.
+      // At (or a few seconds before) its timeout: replace it without asking, and stop it in the
+      // background in case the service has not expired it yet.
       this.#current = undefined;
       this.#restarted = true;
+      this.#stops.push(this.#stop(current).catch(() => undefined));
     }
     this.#starting ??= this.#startNew(abortSignal).finally(() => {
       this.#starting = undefined;

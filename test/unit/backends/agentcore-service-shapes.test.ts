@@ -230,3 +230,24 @@ describe('errors that need their own words', () => {
     expect(second.message).not.toContain('IAM');
   });
 });
+
+describe('session lifetime', () => {
+  it('warns about a sessionTimeoutSeconds under the 60 AWS recommends, and tells the pool', async () => {
+    const warnings: Error[] = [];
+    const listener = (warning: Error) => warnings.push(warning);
+    process.on('warning', listener);
+    try {
+      const short = agentCoreBackend({ client, sessionTimeoutSeconds: 30, stopOnExit: false });
+      expect(short.sessionLifetimeMs).toBe(30_000);
+      agentCoreBackend({ client, sessionTimeoutSeconds: 60, stopOnExit: false });
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', listener);
+    }
+    const short = warnings.filter(
+      (warning) => (warning as { code?: string }).code === 'SANDPLOT_SHORT_SESSION_TIMEOUT',
+    );
+    expect(short).toHaveLength(1);
+    expect(short[0]?.message).toContain('sessionTimeoutSeconds is 30');
+  });
+});
