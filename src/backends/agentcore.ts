@@ -1,8 +1,10 @@
+import { emitWarning } from 'node:process';
 import {
   BedrockAgentCoreClient,
   type BedrockAgentCoreClientConfig,
 } from '@aws-sdk/client-bedrock-agentcore';
 import { z } from 'zod';
+import { ConfigError } from '../errors/index.js';
 import { parseOptions } from '../internal/parse-options.js';
 import { objectWithMethod } from '../internal/plugin-schema.js';
 import { AgentCoreSession } from './agentcore/agentcore-session.js';
@@ -30,8 +32,9 @@ export interface AgentCoreBackendOptions {
   /** Code interpreter to start sessions on: the AWS-managed one or the id of your own. @default 'aws.codeinterpreter.v1' */
   identifier?: string;
   /**
-   * Seconds a session lives before the service stops it, counted from its start (1 to 28800).
-   * Sessions cost money while they run: `close()` stops them early. @default 900
+   * Seconds a session lives before the service stops it, counted from its start (1 to 28800;
+   * AWS recommends at least 60, and a smaller value is warned about). A pool replaces sessions a
+   * little before this. Sessions cost money while they run: `close()` stops them early. @default 900
    */
   sessionTimeoutSeconds?: number;
   /** Name shown for the sessions in the console and in ListCodeInterpreterSessions. @default undefined (no name) */
@@ -97,6 +100,15 @@ const agentCoreBackendOptionsSchema = z
  */
 export interface AgentCoreBackend extends SandboxBackend<AgentCoreSession> {
   readonly name: 'agentcore';
+  /**
+   * Goes on with the existing session `sessionId` (started by another process, or detached)
+   * instead of starting one: GetCodeInterpreterSession tells when it expires. A session that is
+   * gone already is replaced at the first call, which then says `sessionRestarted: true`.
+   */
+  attachSession(
+    sessionId: string,
+    options?: { abortSignal?: AbortSignal },
+  ): Promise<AgentCoreSession>;
   /** `sessionTimeoutSeconds` in milliseconds. */
   readonly sessionLifetimeMs: number;
 }
@@ -112,25 +124,45 @@ export function agentCoreBackend(options: AgentCoreBackendOptions = {}): AgentCo
     clientConfig,
     ...config
   } = parseOptions(agentCoreBackendOptionsSchema, options, 'agentCoreBackend options');
+  if (config.sessionTimeoutSeconds < 60) {
+    emitWarning(
+      `agentCoreBackend: sessionTimeoutSeconds is ${config.sessionTimeoutSeconds}; AWS recommends at least 60, and a session this short may end during a call.`,
+      { code: 'SANDPLOT_SHORT_SESSION_TIMEOUT' },
+    );
+  }
   let client = givenClient;
+  const newSession = (): AgentCoreSession => {
+    // Built on first use so that merely configuring the backend needs no credentials.
+    client ??= new BedrockAgentCoreClient({ region, maxAttempts: 1, ...clientConfig });
+    return new AgentCoreSession({ client, ...config, sessionName: config.sessionName });
+  };
+  const prepared = async (
+    session: AgentCoreSession,
+    prepare: () => Promise<void>,
+  ): Promise<AgentCoreSession> => {
+    try {
+      await prepare();
+    } catch (error) {
+      await session.close().catch(() => undefined);
+      throw error;
+    }
+    return session;
+  };
   return {
     name: 'agentcore',
     sessionLifetimeMs: config.sessionTimeoutSeconds * 1000,
-    async createSession(sessionOptions = {}) {
-      // Built on first use so that merely configuring the backend needs no credentials.
-      client ??= new BedrockAgentCoreClient({ region, maxAttempts: 1, ...clientConfig });
-      const session = new AgentCoreSession({
-        client,
-        ...config,
-        sessionName: config.sessionName,
-      });
-      try {
-        await session.start(sessionOptions.abortSignal);
-      } catch (error) {
-        await session.close().catch(() => undefined);
-        throw error;
+    createSession(sessionOptions = {}) {
+      const session = newSession();
+      return prepared(session, () => session.start(sessionOptions.abortSignal));
+    },
+    attachSession(sessionId, sessionOptions = {}) {
+      if (typeof sessionId !== 'string' || sessionId.length === 0) {
+        return Promise.reject(
+          new ConfigError('agentCoreBackend.attachSession: sessionId must be a non-empty string.'),
+        );
       }
-      return session;
+      const session = newSession();
+      return prepared(session, () => session.attach(sessionId, sessionOptions.abortSignal));
     },
   };
 }

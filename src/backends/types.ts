@@ -28,6 +28,12 @@ export interface BackendRunResult {
    * The next call needs a new session.
    */
   crashed?: { reason: string };
+  /**
+   * The code started, but its output never came back (the service failed after it began): it
+   * ran, maybe to its end, and was not run again. The session and its variables are kept unless
+   * `crashed` says otherwise.
+   */
+  outputLost?: { reason: string };
   /** Figures the backend received out of band (e.g. image content blocks), in order. */
   figures?: Omit<CapturedFigure, 'index'>[];
   /**
@@ -57,6 +63,12 @@ export interface BackendSession {
    * get a new session instead.
    */
   clearContext?(options?: { abortSignal?: AbortSignal }): Promise<void>;
+  /**
+   * Lets go of the session without stopping it, so that another process (or a later
+   * `attachSession`) can go on with it; returns its id. Afterwards this object is dead, as after
+   * `close()`. Backends whose sessions cannot outlive their owner do not have it.
+   */
+  detach?(): Promise<string>;
   /** Stops the session and frees everything it holds. Idempotent. */
   close(): Promise<void>;
 }
@@ -71,4 +83,10 @@ export interface SandboxBackend<Session extends BackendSession = BackendSession>
    */
   readonly sessionLifetimeMs?: number;
   createSession(options?: { abortSignal?: AbortSignal }): Promise<Session>;
+  /**
+   * A session object for the existing session `sessionId` (one another process started, or
+   * detached) instead of a new one. When that session is gone already, a new one replaces it and
+   * the first result says `sessionRestarted`. Backends without it cannot attach.
+   */
+  attachSession?(sessionId: string, options?: { abortSignal?: AbortSignal }): Promise<Session>;
 }

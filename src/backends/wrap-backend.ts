@@ -54,6 +54,11 @@ export function wrapBackend(
   if (backend.sessionLifetimeMs !== undefined) {
     wrapped.sessionLifetimeMs = backend.sessionLifetimeMs;
   }
+  const { attachSession } = backend;
+  if (attachSession) {
+    wrapped.attachSession = async (sessionId, options = {}) =>
+      wrapBackendSession(await attachSession.call(backend, sessionId, options), middleware);
+  }
   return wrapped;
 }
 

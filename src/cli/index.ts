@@ -1,6 +1,7 @@
 import { version } from '../../package.json';
 import { SandplotError } from '../errors/index.js';
 import { demoCommand, demoUsage } from './demo-command.js';
+import { doctorCommand, doctorUsage } from './doctor-command.js';
 import { emulatorCommand, emulatorUsage } from './emulator-command.js';
 import { mcpCommand, mcpUsage } from './mcp-command.js';
 import { runCommand, runUsage } from './run-command.js';
@@ -12,6 +13,7 @@ Usage:
   sandplot demo [--out DIR] [--html FILE]  the sales analysis demo
   sandplot emulator [--port N]           a local AgentCore Code Interpreter emulator
   sandplot mcp [options]                 serve execute_python over MCP (stdio)
+  sandplot doctor [--backend agentcore]  check that a backend works end to end
   sandplot --version | --help
 
 ${runUsage}
@@ -20,7 +22,9 @@ ${demoUsage}
 
 ${emulatorUsage}
 
-${mcpUsage}`;
+${mcpUsage}
+
+${doctorUsage}`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -33,6 +37,8 @@ async function main(argv: string[]): Promise<number> {
       return emulatorCommand(rest);
     case 'mcp':
       return mcpCommand(rest);
+    case 'doctor':
+      return doctorCommand(rest);
     case '--version':
     case '-v':
       process.stdout.write(`${version}\n`);

@@ -17,6 +17,12 @@ export interface CodeSandboxOptions {
   timeoutMs?: number;
   /** Largest accepted code, in UTF-8 bytes. @default 1048576 (1 MiB) */
   maxCodeBytes?: number;
+  /**
+   * Go on with this existing backend session (e.g. an AgentCore session another process started
+   * or detached with `detach()`) instead of starting one. Only for backends that can attach
+   * (`agentCoreBackend()`); others throw a `ConfigError`. @default undefined (start a new session)
+   */
+  sessionId?: string;
 }
 
 const positiveInteger = z.number().int().positive();
@@ -36,6 +42,7 @@ export const codeSandboxOptionsSchema = z.strictObject({
   capture: captureOptionsSchema.prefault({}),
   timeoutMs: positiveInteger.default(120_000),
   maxCodeBytes: positiveInteger.default(1024 * 1024),
+  sessionId: z.string().min(1).optional(),
 });
 
 /** The options of a CodeSandbox with every default filled in. */

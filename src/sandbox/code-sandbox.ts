@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { BackendRunResult, BackendSession, SandboxFile } from '../backends/types.js';
 import { createFigureMarkerParser } from '../capture/marker-parser.js';
 import { createNonce, wrapPythonCode } from '../capture/wrap-code.js';
-import { AbortError, InvalidInputError, SessionError } from '../errors/index.js';
+import { AbortError, ConfigError, InvalidInputError, SessionError } from '../errors/index.js';
 import { throwIfAborted } from '../internal/abort.js';
 import { parseOptions } from '../internal/parse-options.js';
 import { withoutUndefined } from '../internal/without-undefined.js';
@@ -37,9 +37,17 @@ export class CodeSandbox implements AsyncDisposable {
   #sessionLost = false;
   /** The stop of a lost session; the next session starts after it, so a sandbox never holds two. */
   #retiring: Promise<void> = Promise.resolve();
+  /** The existing session the first call attaches to (the `sessionId` option), until it has. */
+  #attachTo: string | undefined;
 
   constructor(options: CodeSandboxOptions) {
     this.#options = parseOptions(codeSandboxOptionsSchema, options, 'CodeSandbox options');
+    this.#attachTo = this.#options.sessionId;
+    if (this.#attachTo !== undefined && !this.#options.backend.attachSession) {
+      throw new ConfigError(
+        `CodeSandbox: the ${this.#options.backend.name} backend cannot attach to an existing session, so \`sessionId\` cannot be used with it; leave it out to start a new session.`,
+      );
+    }
   }
 
   /** The current backend session's id; undefined before the first call and after `close()`. */
@@ -116,6 +124,35 @@ export class CodeSandbox implements AsyncDisposable {
     return this.#closing;
   }
 
+  /**
+   * Lets go of the session without stopping it, once the calls already made have finished, and
+   * returns its id (undefined when no session was started); the sandbox is closed afterwards.
+   * `new CodeSandbox({ backend, sessionId })`, here or in another process, goes on with it.
+   * Throws a `ConfigError` for backends whose sessions cannot outlive their sandbox (local).
+   */
+  detach(): Promise<string | undefined> {
+    const { backend } = this.#options;
+    if (!backend.attachSession) {
+      return Promise.reject(
+        new ConfigError(
+          `CodeSandbox.detach: the ${backend.name} backend's sessions cannot outlive their sandbox; use close().`,
+        ),
+      );
+    }
+    if (this.#closed) return this.#closing?.then(() => undefined) ?? Promise.resolve(undefined);
+    this.#closed = true;
+    const detached = this.#queue.then(async () => {
+      const session = this.#session ?? (await this.#starting?.catch(() => undefined));
+      this.#session = undefined;
+      await this.#retiring;
+      if (session?.isAlive && session.detach) return session.detach();
+      await session?.close();
+      return undefined;
+    });
+    this.#closing = detached.then(() => undefined);
+    return detached;
+  }
+
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
@@ -148,8 +185,15 @@ export class CodeSandbox implements AsyncDisposable {
       this.#sessionLost = true;
       await dead.close().catch(() => undefined);
     }
+    const { backend } = this.#options;
+    const attachTo = this.#attachTo;
+    this.#attachTo = undefined;
     this.#starting ??= this.#retiring
-      .then(() => this.#options.backend.createSession(withoutUndefined({ abortSignal })))
+      .then(() =>
+        attachTo !== undefined && backend.attachSession
+          ? backend.attachSession(attachTo, withoutUndefined({ abortSignal }))
+          : backend.createSession(withoutUndefined({ abortSignal })),
+      )
       .then((session) => {
         if (this.#closed) {
           void session.close();

@@ -19,6 +19,13 @@ export function describeRunError(
       traceback: pythonError?.traceback ?? '',
     };
   }
+  if (run.outputLost && !run.crashed) {
+    return {
+      name: 'OutputLost',
+      value: `${run.outputLost.reason} It was not run again. Variables it set are kept: check them before running it again.`,
+      traceback: '',
+    };
+  }
   if (run.crashed) {
     return {
       name: 'SandboxCrashed',

@@ -17,6 +17,7 @@ import { OperationRateLimiter } from './agentcore-emulator/rate-limit.js';
 export type {
   AgentCoreEmulatorOptions,
   AgentCoreOperation,
+  CommandOutput,
 } from './agentcore-emulator/emulator-options.js';
 export { EMULATOR_CREDENTIALS } from './agentcore-emulator/emulator-options.js';
 export type { AgentCoreEmulatorFaults, StreamExceptionType } from './agentcore-emulator/faults.js';
@@ -87,6 +88,7 @@ export async function startAgentCoreEmulator(
       counts,
       rateLimiter: new OperationRateLimiter(settings.requestsPerSecond),
       verifyCredentials: settings.verifySignatures ? settings.credentials : undefined,
+      commandOutput: settings.commandOutput,
     },
     settings.port,
   );
@@ -126,10 +128,12 @@ export async function startAgentCoreEmulator(
       serverError(count = 1) {
         faults.serverErrors += count;
       },
-      streamException(exceptionType: StreamExceptionType, { count = 1, afterResult = false } = {}) {
-        for (let i = 0; i < count; i++) {
-          faults.streamExceptions.push({ exceptionType, afterResult });
-        }
+      streamException(
+        exceptionType: StreamExceptionType,
+        { count = 1, afterResult = false, afterRun = false } = {},
+      ) {
+        const when = afterResult ? 'after-result' : afterRun ? 'after-run' : 'before';
+        for (let i = 0; i < count; i++) faults.streamExceptions.push({ exceptionType, when });
       },
       expireSession(sessionId?: string) {
         controlPlane.expire(sessionId);

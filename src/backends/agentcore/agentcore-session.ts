@@ -10,9 +10,11 @@ import type {
   SessionFileEntry,
   TaskCallOptions,
 } from './agentcore-session-types.js';
+import { type InvokeTool, OutputLostError } from './invoke-outcomes.js';
 import { RemoteSession } from './remote-session.js';
 import * as sessionCommands from './session-commands.js';
 import * as sessionFiles from './session-files.js';
+import { createStartToken, probeCode, readProbe, withStartRecord } from './started-marker.js';
 import { resourceFigures } from './stream-result.js';
 
 /**
@@ -40,13 +42,20 @@ export class AgentCoreSession implements BackendSession {
     await this.#remote.start(abortSignal);
   }
 
+  /** Takes over an existing service session (used once by attachSession). */
+  async attach(sessionId: string, abortSignal?: AbortSignal): Promise<void> {
+    await this.#remote.attach(sessionId, abortSignal);
+  }
+
   async runCode(code: string, options: BackendRunOptions): Promise<AgentCoreRunResult> {
     const deadline = callDeadline(options.timeoutMs, options.abortSignal);
+    const token = createStartToken();
     try {
       const outcome = await this.#remote.invoke(
         'executeCode',
-        { language: 'python', code },
+        { language: 'python', code: withStartRecord(code, token) },
         deadline.signal,
+        { safety: { started: (probe, signal) => this.#started(probe, token, signal) } },
       );
       if (outcome.stdout.length > 0) options.onStdout(outcome.stdout);
       if (outcome.stderr.length > 0) options.onStderr(outcome.stderr);
@@ -56,6 +65,15 @@ export class AgentCoreSession implements BackendSession {
       if (this.#remote.takeRestarted()) result.sessionRestarted = true;
       return result;
     } catch (error) {
+      if (error instanceof OutputLostError) {
+        return error.sessionLost
+          ? {
+              exitCode: null,
+              outputLost: { reason: error.message },
+              crashed: { reason: error.message },
+            }
+          : { exitCode: null, outputLost: { reason: error.message } };
+      }
       if (!deadline.signal.aborted) throw error;
       // AgentCore cannot interrupt a running command: the session may still be busy with the
       // code, so it is stopped rather than reused in an unknown state.
@@ -74,6 +92,28 @@ export class AgentCoreSession implements BackendSession {
     } finally {
       deadline.dispose();
     }
+  }
+
+  /** Whether the code of `token` started: its start record exists (see started-marker.ts). */
+  async #started(
+    probe: InvokeTool,
+    token: string,
+    abortSignal: AbortSignal | undefined,
+  ): Promise<boolean> {
+    const { code, mark } = probeCode(token);
+    const outcome = await probe('executeCode', { language: 'python', code }, abortSignal);
+    const answer = readProbe(outcome.stdout, mark);
+    if (answer === undefined) throw new Error('the start check gave no answer');
+    return answer;
+  }
+
+  /**
+   * Lets go of the service session without stopping it, and returns its id: another process can
+   * go on with it through `agentCoreBackend().attachSession(id)` (or `new CodeSandbox({
+   * backend, sessionId })`). This object is closed afterwards.
+   */
+  async detach(): Promise<string> {
+    return this.#remote.detach() ?? '';
   }
 
   async writeFiles(files: SandboxFile[], options: { abortSignal?: AbortSignal } = {}) {
@@ -154,6 +194,7 @@ export class AgentCoreSession implements BackendSession {
       'executeCode',
       { language: 'python', code: 'pass', clearContext: true },
       options.abortSignal,
+      { safety: 'repeatable' },
     );
   }
 

@@ -1,25 +1,33 @@
 import { randomUUID } from 'node:crypto';
 import {
+  GetCodeInterpreterSessionCommand,
   InvokeCodeInterpreterCommand,
   StartCodeInterpreterSessionCommand,
   StopCodeInterpreterSessionCommand,
   type ToolArguments,
   type ToolName,
 } from '@aws-sdk/client-bedrock-agentcore';
-import { SessionError } from '../../errors/index.js';
+import { BackendError, ConfigError, SessionError } from '../../errors/index.js';
 import { abortedError } from '../../internal/abort.js';
 import type { AgentCoreSessionConfig } from './agentcore-session-types.js';
 import { backoffDelayMs, sleep } from './backoff.js';
 import { stopOnExit } from './exit-stop.js';
-import { classifyError, isConnectionFailure, toSandplotError } from './service-errors.js';
+import {
+  defaultSafety,
+  type InvokeTool,
+  mayMissSomethingElse,
+  missingThing,
+} from './invoke-outcomes.js';
+import {
+  classifyError,
+  classifyInvokeFailure,
+  isConnectionFailure,
+  toSandplotError,
+} from './service-errors.js';
+import { type AttemptFailure, checkStarted } from './start-check.js';
 import { readInvokeStream, StreamFailure, type StreamOutcome } from './stream-result.js';
 
-/** One tool call on the session, read to the end of its stream. */
-export type InvokeTool = (
-  name: ToolName,
-  args: ToolArguments,
-  abortSignal: AbortSignal | undefined,
-) => Promise<StreamOutcome>;
+export type { InvokeTool } from './invoke-outcomes.js';
 
 interface ServiceSession {
   id: string;
@@ -36,9 +44,10 @@ function expiryMarginMs(sessionTimeoutSeconds: number): number {
 }
 
 /**
- * The service session behind an AgentCoreSession: started on first use, replaced when it expires
- * or is lost, stopped on close. Starts and restarts happen once even when calls overlap, and
- * throttling, server faults and (for idempotent calls) dropped connections are retried.
+ * The service session behind an AgentCoreSession: started on first use (or attached to), replaced
+ * when it expires or is lost (the lost one stopped first, best effort), stopped on close. Starts
+ * and restarts happen once even when calls overlap. A call is repeated only when that cannot run
+ * a tool twice: see `CallSafety`.
  */
 export class RemoteSession {
   readonly #config: AgentCoreSessionConfig;
@@ -65,6 +74,29 @@ export class RemoteSession {
 
   async start(abortSignal?: AbortSignal): Promise<void> {
     await this.#ensureCurrent(abortSignal);
+  }
+
+  /**
+   * Takes over the existing service session `sessionId` (GetCodeInterpreterSession tells its
+   * expiry). One that is gone already (TERMINATED, unknown) is replaced by a new session at the
+   * first call, which then reports `sessionRestarted`.
+   */
+  async attach(sessionId: string, abortSignal?: AbortSignal): Promise<void> {
+    const state = await this.#describe(sessionId, abortSignal);
+    if (state === 'gone') {
+      this.#restarted = true;
+      return;
+    }
+    this.#current = { id: sessionId, expiresAt: state.expiresAt };
+  }
+
+  /** Lets go of the service session without stopping it; returns its id (undefined: none). */
+  detach(): string | undefined {
+    const id = this.#alive ? this.#current?.id : undefined;
+    this.#alive = false;
+    this.#current = undefined;
+    this.#unregister();
+    return id;
   }
 
   /** True once after the service session was replaced (the caller reports `sessionRestarted`). */
@@ -99,45 +131,143 @@ export class RemoteSession {
 
   /**
    * One tool call, read to the end of its stream. A lost session is replaced and the call made
-   * once more; throttling and server faults are retried while no result has arrived (after one,
-   * the code ran, and running it again could repeat its effects).
+   * once more; refusals (throttling, quotas) are retried; a failure that leaves open whether the
+   * tool ran is retried only as its `CallSafety` allows.
    */
-  readonly invoke: InvokeTool = async (name, args, abortSignal) => {
+  readonly invoke: InvokeTool = async (name, args, abortSignal, options = {}) => {
     const action = `InvokeCodeInterpreter (${name})`;
-    const { client, identifier } = this.#config;
+    const safety = options.safety ?? defaultSafety(name);
     let replaced = false;
     for (let retry = 0; ; ) {
       const current = await this.#ensureCurrent(abortSignal);
-      try {
-        const response = await client.send(
-          new InvokeCodeInterpreterCommand({
-            codeInterpreterIdentifier: identifier,
-            sessionId: current.id,
-            name,
-            arguments: args,
-          }),
-          abortSignal === undefined ? {} : { abortSignal },
+      const attempt = await this.#attempt(current, name, args, abortSignal);
+      if (!('kind' in attempt)) return attempt;
+      const { kind, error } = attempt;
+      const canRetry = retry < this.#config.maxRetries;
+      if (kind === 'lost' && !replaced) {
+        replaced = true;
+        await this.#replaceLost(current);
+        continue;
+      }
+      if (kind === 'refused' && canRetry) {
+        await this.#pause(retry++, abortSignal);
+        continue;
+      }
+      if (kind === 'ambiguous' && safety === 'repeatable' && canRetry) {
+        await this.#pause(retry++, abortSignal);
+        continue;
+      }
+      if (kind === 'ambiguous' && typeof safety === 'object') {
+        const started = await checkStarted(
+          {
+            attempt: (tool, toolArgs, signal) => this.#attempt(current, tool, toolArgs, signal),
+            pause: (count, signal) => this.#pause(count, signal),
+            maxRetries: this.#config.maxRetries,
+            sessionGone: () => this.#replaceLost(current),
+          },
+          safety.started,
+          error,
+          abortSignal,
         );
-        return await readInvokeStream(response.stream);
-      } catch (error) {
-        if (abortSignal?.aborted) throw abortedError(action, abortSignal);
-        const afterResult = error instanceof StreamFailure && error.afterResult;
-        const cause = error instanceof StreamFailure ? error.cause : error;
-        const kind = classifyError(cause);
-        if (kind === 'session-lost' && !replaced && !afterResult) {
-          replaced = true;
-          if (this.#current === current) this.#current = undefined;
-          this.#restarted = true;
-          continue;
-        }
-        if (kind === 'transient' && !afterResult && retry < this.#config.maxRetries) {
+        if (!started && canRetry) {
           await this.#pause(retry++, abortSignal);
           continue;
         }
-        throw toSandplotError(cause, action);
       }
+      if (kind === 'ambiguous' && safety === 'once') {
+        const mapped = toSandplotError(error, action);
+        throw new BackendError(
+          `${mapped.message} It was not repeated automatically: ${name} may have run.`,
+          { cause: error, isRetryable: mapped.isRetryable },
+        );
+      }
+      throw toSandplotError(error, action);
     }
   };
+
+  /** One request on `current`, sorted into a result or an AttemptFailure. */
+  async #attempt(
+    current: ServiceSession,
+    name: ToolName,
+    args: ToolArguments,
+    abortSignal: AbortSignal | undefined,
+  ): Promise<StreamOutcome | AttemptFailure> {
+    const { client, identifier } = this.#config;
+    try {
+      const response = await client.send(
+        new InvokeCodeInterpreterCommand({
+          codeInterpreterIdentifier: identifier,
+          sessionId: current.id,
+          name,
+          arguments: args,
+        }),
+        abortSignal === undefined ? {} : { abortSignal },
+      );
+      return await readInvokeStream(response.stream);
+    } catch (error) {
+      if (abortSignal?.aborted) throw abortedError(`InvokeCodeInterpreter (${name})`, abortSignal);
+      // After a result the tool has run: repeating the call would run it twice.
+      if (error instanceof StreamFailure && error.afterResult) {
+        return { kind: 'fatal', error: error.cause };
+      }
+      const cause = error instanceof StreamFailure ? error.cause : error;
+      switch (classifyInvokeFailure(cause)) {
+        case 'aborted':
+          throw abortedError(`InvokeCodeInterpreter (${name})`, abortSignal);
+        case 'not-found':
+          // A missing file or task answers the same exception as a missing session: ask.
+          if (mayMissSomethingElse(name)) {
+            const state = await this.#describe(current.id, abortSignal).catch(() => undefined);
+            if (state !== 'gone') {
+              if (state === undefined) return { kind: 'fatal', error: cause };
+              throw missingThing(name, cause);
+            }
+          }
+          return { kind: 'lost', error: cause };
+        case 'refused':
+          return { kind: 'refused', error: cause };
+        case 'ambiguous':
+          return { kind: 'ambiguous', error: cause };
+        default:
+          return { kind: 'fatal', error: cause };
+      }
+    }
+  }
+
+  /** The service session is gone: it is stopped (best effort) and the next call starts anew. */
+  async #replaceLost(lost: ServiceSession): Promise<void> {
+    if (this.#current === lost) {
+      this.#current = undefined;
+      this.#restarted = true;
+    }
+    await this.#stop(lost).catch(() => undefined);
+  }
+
+  /** READY (with its expiry) or gone, as GetCodeInterpreterSession tells. */
+  async #describe(
+    sessionId: string,
+    abortSignal: AbortSignal | undefined,
+  ): Promise<{ expiresAt: number } | 'gone'> {
+    const { client, identifier, sessionTimeoutSeconds } = this.#config;
+    try {
+      const response = await this.#withRetries('GetCodeInterpreterSession', abortSignal, (signal) =>
+        client.send(
+          new GetCodeInterpreterSessionCommand({
+            codeInterpreterIdentifier: identifier,
+            sessionId,
+          }),
+          signal === undefined ? {} : { abortSignal: signal },
+        ),
+      );
+      if (response.status !== undefined && response.status !== 'READY') return 'gone';
+      const createdAt = response.createdAt?.getTime() ?? Date.now();
+      const timeoutSeconds = response.sessionTimeoutSeconds ?? sessionTimeoutSeconds;
+      return { expiresAt: createdAt + timeoutSeconds * 1000 };
+    } catch (error) {
+      if (classifyError(error) === 'session-lost') return 'gone';
+      throw toSandplotError(error, `GetCodeInterpreterSession (session ${sessionId})`);
+    }
+  }
 
   #ensureCurrent(abortSignal: AbortSignal | undefined): Promise<ServiceSession> {
     if (!this.#alive) {
@@ -150,9 +280,11 @@ export class RemoteSession {
       if (Date.now() < current.expiresAt - expiryMarginMs(this.#config.sessionTimeoutSeconds)) {
         return Promise.resolve(current);
       }
-      // Past its timeout the service has expired it already: replace it without asking.
+      // At (or a few seconds before) its timeout: replace it without asking, and stop it in the
+      // background in case the service has not expired it yet.
       this.#current = undefined;
       this.#restarted = true;
+      this.#stops.push(this.#stop(current).catch(() => undefined));
     }
     this.#starting ??= this.#startNew(abortSignal).finally(() => {
       this.#starting = undefined;
@@ -175,6 +307,13 @@ export class RemoteSession {
         signal === undefined ? {} : { abortSignal: signal },
       ),
     ).catch((error: unknown) => {
+      if (classifyError(error) === 'session-lost') {
+        // Nothing to start a session on: a configuration error, the same at every attempt.
+        throw new ConfigError(
+          `agentCoreBackend: there is no code interpreter "${identifier}" in this region (StartCodeInterpreterSession answered ResourceNotFoundException). Check the \`identifier\` option (the AWS-managed one is "aws.codeinterpreter.v1") and \`region\`.`,
+          { cause: error },
+        );
+      }
       const mapped = toSandplotError(error, 'StartCodeInterpreterSession');
       if (mapped.code !== 'BACKEND_FAILED') throw mapped;
       throw new SessionError(mapped.message, { cause: error, isRetryable: mapped.isRetryable });
@@ -221,8 +360,9 @@ export class RemoteSession {
 
   /**
    * Retries throttling, server faults and dropped connections with exponential backoff and
-   * jitter. Only for idempotent calls: a start carries one clientToken for all its attempts, and
-   * stopping a stopped session answers ResourceNotFound, which counts as stopped.
+   * jitter. Only for idempotent calls: a start carries one clientToken for all its attempts,
+   * stopping a stopped session answers ResourceNotFound, which counts as stopped, and a get
+   * changes nothing.
    */
   async #withRetries<T>(
     action: string,

@@ -21,6 +21,14 @@ export type ErrorKind =
   | 'aborted'
   | 'permanent';
 
+/** The IAM actions the backend calls, all of them and no others. */
+export const IAM_ACTIONS = [
+  'bedrock-agentcore:StartCodeInterpreterSession',
+  'bedrock-agentcore:InvokeCodeInterpreter',
+  'bedrock-agentcore:StopCodeInterpreterSession',
+  'bedrock-agentcore:GetCodeInterpreterSession',
+] as const;
+
 /** The stream members that carry a modeled exception, with the class name the SDK gives it. */
 export const STREAM_EXCEPTION_MEMBERS = {
   accessDeniedException: 'AccessDeniedException',
@@ -58,6 +66,46 @@ export function isConnectionFailure(error: unknown): boolean {
   return category === 'connection-dropped';
 }
 
+/**
+ * What a failed InvokeCodeInterpreter call tells about the tool run it asked for.
+ * - `refused`: the service turned the request away (throttling, a quota of concurrent calls on
+ *   the session) or it never left this machine (connection refused): the tool did not run, and
+ *   the call may be repeated after a pause.
+ * - `ambiguous`: a server fault (HTTP 5xx, an `internalServerException` frame), a connection
+ *   dropped after the request went out, a stream that broke or ended without a result: the tool
+ *   may or may not have run.
+ * - `not-found`: ResourceNotFoundException: the session, or what the call names, is gone.
+ */
+export type InvokeFailure = 'aborted' | 'refused' | 'ambiguous' | 'not-found' | 'permanent';
+
+/** Sorts an InvokeCodeInterpreter failure (see `InvokeFailure`). */
+export function classifyInvokeFailure(error: unknown): InvokeFailure {
+  if (SandplotError.isInstance(error) && error.code === 'ABORTED') return 'aborted';
+  const failure = describeAwsError(error);
+  if (failure.category === 'aborted') return 'aborted';
+  if (failure.name === 'ResourceNotFoundException') return 'not-found';
+  if (failure.category === 'throttled' || failure.name === 'ServiceQuotaExceededException') {
+    return 'refused';
+  }
+  if (failure.category === 'network') {
+    // The connection never opened: nothing was sent.
+    return isTransientNetworkCode(failure.networkCode) ? 'refused' : 'permanent';
+  }
+  if (
+    failure.category === 'server' ||
+    failure.category === 'connection-dropped' ||
+    failure.category === 'timeout' ||
+    error instanceof EmptyStreamError ||
+    STREAM_BROKEN.test(failure.message)
+  ) {
+    return 'ambiguous';
+  }
+  return 'permanent';
+}
+
+// A stream cut mid-frame surfaces as a parse or premature-close error from the SDK.
+const STREAM_BROKEN = /premature close|socket hang up|aborted|truncated|incomplete|Message length/i;
+
 /** True when the failure says nothing about the request itself: the same call may work later. */
 function isRetryableLater(error: unknown, failure: AwsErrorDescription): boolean {
   if (classifyError(error) === 'transient') return true;
@@ -66,10 +114,7 @@ function isRetryableLater(error: unknown, failure: AwsErrorDescription): boolean
     return true;
   }
   if (isConnectionFailure(error)) return true;
-  // A stream cut mid-frame surfaces as a parse or premature-close error from the SDK.
-  return /premature close|socket hang up|aborted|truncated|incomplete|Message length/i.test(
-    failure.message,
-  );
+  return STREAM_BROKEN.test(failure.message);
 }
 
 /** The stream ended without a result event: nothing says whether the tool ran. */
@@ -98,9 +143,21 @@ export function toSandplotError(error: unknown, action: string): SandplotError {
   if (category === 'aborted') {
     return new AbortError(`${action} was aborted by its abortSignal.`, { cause: error });
   }
+  if (category === 'credentials-expired') {
+    return new ConfigError(
+      `agentCoreBackend: the AWS credentials used for ${action} have expired (${detail}). Refresh them (a new SSO login or role session), or give the client a credential provider that refreshes itself.`,
+      { code: 'BACKEND_UNAVAILABLE', cause: error },
+    );
+  }
+  if (category === 'clock-skew') {
+    return new ConfigError(
+      `agentCoreBackend: ${action} was refused because this machine's clock is too far from AWS's (${detail}). Synchronise the clock (NTP); the credentials themselves may be fine.`,
+      { code: 'BACKEND_UNAVAILABLE', cause: error },
+    );
+  }
   if (category === 'access-denied' || httpStatus === 403) {
     return new BackendError(
-      `agentCoreBackend: ${action} was denied: ${detail}. The caller needs the IAM permissions listed in docs/agentcore.md (bedrock-agentcore:StartCodeInterpreterSession, InvokeCodeInterpreter, StopCodeInterpreterSession, GetCodeInterpreterSession) on the code interpreter named by the \`identifier\` option.`,
+      `agentCoreBackend: ${action} was denied: ${detail}. The caller needs these IAM actions on the code interpreter named by the \`identifier\` option (see docs/agentcore.md): ${IAM_ACTIONS.join(', ')}.`,
       { cause: error },
     );
   }

@@ -8,17 +8,40 @@ import {
   type RunLongCommandOptions,
 } from './agentcore-session-types.js';
 import { sleep } from './backoff.js';
-import type { InvokeTool } from './remote-session.js';
+import {
+  captureCommand,
+  captureTaskCommand,
+  createCaptureTag,
+  fromTerminal,
+  liveOutput,
+  readCapture,
+} from './command-capture.js';
+import type { InvokeTool } from './invoke-outcomes.js';
 import type { StreamOutcome } from './stream-result.js';
 
-/** Runs a shell command in the session's working directory (tool `executeCommand`). */
+/**
+ * Runs a shell command in the session's working directory (tool `executeCommand`), with its own
+ * stdout, stderr and exit code whether the service runs it in a terminal or not
+ * (see command-capture.ts).
+ */
 export async function executeCommand(
   invoke: InvokeTool,
   command: string,
   abortSignal: AbortSignal | undefined,
 ): Promise<CommandResult> {
-  const outcome = await invoke('executeCommand', { command }, abortSignal);
-  return { stdout: outcome.stdout, stderr: outcome.stderr, exitCode: outcome.exitCode };
+  const tag = createCaptureTag();
+  const outcome = await invoke(
+    'executeCommand',
+    { command: captureCommand(command, tag) },
+    abortSignal,
+  );
+  return (
+    readCapture(outcome.stdout, tag) ?? {
+      stdout: fromTerminal(outcome.stdout),
+      stderr: fromTerminal(outcome.stderr),
+      exitCode: outcome.exitCode,
+    }
+  );
 }
 
 /** Starts a background command (tool `startCommandExecution`); answers its task id at once. */
@@ -27,7 +50,11 @@ export async function startCommand(
   command: string,
   abortSignal: AbortSignal | undefined,
 ): Promise<{ taskId: string }> {
-  const outcome = await invoke('startCommandExecution', { command }, abortSignal);
+  const outcome = await invoke(
+    'startCommandExecution',
+    { command: captureTaskCommand(command, createCaptureTag()) },
+    abortSignal,
+  );
   if (outcome.isError || outcome.taskId === undefined) {
     const detail = outcome.texts.join(' ') || outcome.stderr || 'the answer carried no taskId';
     throw new BackendError(`agentCoreBackend: startCommandExecution failed: ${detail}`);
@@ -126,12 +153,24 @@ function taskInfo(taskId: string, outcome: StreamOutcome, tool: string): AgentCo
     const detail = outcome.texts.join(' ') || outcome.stderr || 'the answer carried no taskStatus';
     throw new BackendError(`agentCoreBackend: ${tool} ${taskId} failed: ${detail}`);
   }
-  const status = outcome.taskStatus.toLowerCase() as AgentCoreTaskStatus;
+  const reported = outcome.taskStatus.toLowerCase() as AgentCoreTaskStatus;
+  const captured = readCapture(outcome.stdout);
+  if (captured !== undefined && reported !== 'canceled') {
+    // The command's own exit code, whatever status the service derived from its terminal.
+    return {
+      taskId: outcome.taskId ?? taskId,
+      status: captured.exitCode === 0 ? 'completed' : 'failed',
+      ...captured,
+      exitCode: captured.exitCode ?? 0,
+    };
+  }
   return {
     taskId: outcome.taskId ?? taskId,
-    status,
-    stdout: outcome.stdout,
-    stderr: outcome.stderr,
-    ...(outcome.exitCode === null || !isTaskFinished(status) ? {} : { exitCode: outcome.exitCode }),
+    status: reported,
+    stdout: liveOutput(outcome.stdout),
+    stderr: fromTerminal(outcome.stderr),
+    ...(outcome.exitCode === null || !isTaskFinished(reported)
+      ? {}
+      : { exitCode: outcome.exitCode }),
   };
 }

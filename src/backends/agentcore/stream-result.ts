@@ -2,6 +2,7 @@ import type {
   CodeInterpreterStreamOutput,
   ContentBlock,
   TaskStatus,
+  ToolResultStructuredContent,
 } from '@aws-sdk/client-bedrock-agentcore';
 import type { CapturedFigure, FigureMediaType } from '../../types/index.js';
 import { EmptyStreamError, STREAM_EXCEPTION_MEMBERS } from './service-errors.js';
@@ -18,7 +19,7 @@ export interface StreamResource {
 export interface StreamOutcome {
   stdout: string;
   stderr: string;
-  /** The last exit code the service reported; null when it reported none. */
+  /** The last exit code the service reported; without one, 1 for an error result, else 0. */
   exitCode: number | null;
   isError: boolean;
   figures: Omit<CapturedFigure, 'index'>[];
@@ -98,14 +99,7 @@ export async function readInvokeStream(
       const texts: string[] = [];
       for (const block of result.content ?? []) collectBlock(block, outcome, texts);
       outcome.texts.push(...texts);
-      if (structured?.stdout !== undefined || structured?.stderr !== undefined) {
-        outcome.stdout += structured.stdout ?? '';
-        outcome.stderr += structured.stderr ?? '';
-      } else if (texts.length > 0) {
-        // Without structured output the text blocks are the output; errors go to stderr.
-        if (result.isError) outcome.stderr += texts.join('');
-        else outcome.stdout += texts.join('');
-      }
+      collectOutput(outcome, structured, texts.join(''), result.isError === true);
       if (typeof structured?.exitCode === 'number') outcome.exitCode = structured.exitCode;
       if (structured?.taskId !== undefined) outcome.taskId = structured.taskId;
       if (structured?.taskStatus !== undefined) outcome.taskStatus = structured.taskStatus;
@@ -114,8 +108,37 @@ export async function readInvokeStream(
   } catch (error) {
     throw new StreamFailure(error, sawResult);
   }
-  if (outcome.exitCode === null && outcome.isError) outcome.exitCode = 1;
+  // A result without an exit code: 1 for an error, else success.
+  if (outcome.exitCode === null) outcome.exitCode = outcome.isError ? 1 : 0;
   return outcome;
+}
+
+/**
+ * Adds one result's output. `structuredContent.stdout` is the output when it has any; when it is
+ * empty or absent the text blocks carry it (less what is already stderr). Without structured
+ * output, an error result's text is stderr.
+ */
+function collectOutput(
+  outcome: StreamOutcome,
+  structured: ToolResultStructuredContent | undefined,
+  text: string,
+  isError: boolean,
+): void {
+  const stdout = structured?.stdout ?? '';
+  const stderr = structured?.stderr ?? '';
+  outcome.stderr += stderr;
+  if (stdout !== '' || text === '') {
+    outcome.stdout += stdout;
+    return;
+  }
+  if (structured === undefined || (structured.stdout === undefined && stderr === '')) {
+    if (isError) outcome.stderr += text;
+    else outcome.stdout += text;
+    return;
+  }
+  // The text blocks may repeat stderr after the output (as stdout + stderr).
+  const output = stderr !== '' && text.endsWith(stderr) ? text.slice(0, -stderr.length) : text;
+  outcome.stdout += output;
 }
 
 function collectBlock(block: ContentBlock, outcome: StreamOutcome, texts: string[]): void {

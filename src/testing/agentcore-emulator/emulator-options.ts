@@ -31,7 +31,19 @@ export interface AgentCoreEmulatorOptions {
    * @default 'local'
    */
   sessionInterpreter?: 'local' | 'plain-python';
+  /**
+   * How executeCommand and background tasks (getTask) report a command's output. `'separate'`:
+   * `stdout`, `stderr` and the command's `exitCode`, as AWS's SDK types describe them.
+   * `'terminal'`: as a client tested against the service found it, a terminal: stderr merged
+   * into stdout with CRLF line ends, `stderr` empty, and the tool's status (exit code 0,
+   * `completed`) instead of the command's exit code.
+   * @default 'separate'
+   */
+  commandOutput?: CommandOutput;
 }
+
+/** See `AgentCoreEmulatorOptions.commandOutput`. */
+export type CommandOutput = 'separate' | 'terminal';
 
 /** The data-plane operations the emulator answers, by their API names. */
 export type AgentCoreOperation =
@@ -77,6 +89,7 @@ export const emulatorOptionsSchema = z
       ])
       .optional(),
     sessionInterpreter: z.enum(['local', 'plain-python']).default('local'),
+    commandOutput: z.enum(['separate', 'terminal']).default('separate'),
   })
   .strict();
 

@@ -18,11 +18,13 @@ export interface AgentCoreEmulatorFaults {
   serverError(count?: number): void;
   /**
    * The next `count` InvokeCodeInterpreter calls answer 200 and then an exception frame in the
-   * stream; with `afterResult` the tool runs and its result event comes first.
+   * stream, without running the tool. With `afterResult` the tool runs and its result event comes
+   * first; with `afterRun` the tool runs and its result is withheld: the exception frame is all
+   * the client gets, as when the service fails after the code ran.
    */
   streamException(
     exceptionType: StreamExceptionType,
-    options?: { count?: number; afterResult?: boolean },
+    options?: { count?: number; afterResult?: boolean; afterRun?: boolean },
   ): void;
   /** Expires a session now (all READY sessions when no id is given), as its timeout would. */
   expireSession(sessionId?: string): void;
@@ -46,7 +48,11 @@ export interface AgentCoreEmulatorFaults {
 export class FaultQueue {
   throttled = 0;
   serverErrors = 0;
-  streamExceptions: { exceptionType: StreamExceptionType; afterResult: boolean }[] = [];
+  streamExceptions: {
+    exceptionType: StreamExceptionType;
+    /** 'before': the tool does not run; 'after-run': it runs, its result withheld; 'after-result': it runs, its result sent. */
+    when: 'before' | 'after-run' | 'after-result';
+  }[] = [];
   cuts = 0;
   readonly droppedAnswers = new Map<AgentCoreOperation, number>();
   delays: number[] = [];

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { errorMessage } from '../../errors/index.js';
 import type { ControlPlane, EmulatorCounts, SessionRoute } from './control-plane.js';
-import type { AgentCoreOperation } from './emulator-options.js';
+import type { AgentCoreOperation, CommandOutput } from './emulator-options.js';
 import type { FaultQueue } from './faults.js';
 import { answerInvoke } from './invoke-handler.js';
 import type { OperationRateLimiter } from './rate-limit.js';
@@ -17,7 +17,16 @@ export interface EmulatorServerContext {
   rateLimiter: OperationRateLimiter;
   /** The key pair signatures are checked against; undefined when they are not checked. */
   verifyCredentials: EmulatorCredentials | undefined;
+  commandOutput: CommandOutput;
 }
+
+/**
+ * How long an idle keep-alive connection stays open. Node's default (5 s) is shorter than the
+ * time a pooled client connection may sit idle, so the server closed sockets just as the SDK
+ * reused them, and a request died with ECONNRESET before it was read. A minute, like the load
+ * balancers in front of AWS services; the headers timeout must exceed it.
+ */
+const KEEP_ALIVE_TIMEOUT_MS = 60_000;
 
 type Route = SessionRoute | 'tools/invoke';
 
@@ -64,6 +73,8 @@ export async function startEmulatorServer(
       response.end(json);
     });
   });
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => {
@@ -134,7 +145,13 @@ async function handle(
     throw new ServiceFault(500, 'InternalServerException', 'Internal server error (injected)');
   }
   if (route === 'tools/invoke') {
-    await answerInvoke({ controlPlane, faults, counts }, identifier, body, request, response);
+    await answerInvoke(
+      { controlPlane, faults, counts, commandOutput: context.commandOutput },
+      identifier,
+      body,
+      request,
+      response,
+    );
     return;
   }
   const answer = await controlPlane.answer(route, identifier, body, url);

@@ -4,6 +4,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { errorMessage } from '../../errors/index.js';
 import type { ControlPlane, EmulatorCounts } from './control-plane.js';
 import type { EmulatedSession } from './emulated-session.js';
+import type { CommandOutput } from './emulator-options.js';
 import { encodeEvent, encodeException } from './event-stream.js';
 import type { FaultQueue, StreamExceptionType } from './faults.js';
 import { invalid, notFound } from './service-fault.js';
@@ -24,6 +25,8 @@ export interface InvokeContext {
   controlPlane: ControlPlane;
   faults: FaultQueue;
   counts: EmulatorCounts;
+  /** How executeCommand and background tasks report their output (see the emulator option). */
+  commandOutput: CommandOutput;
 }
 
 const TOOL_NAMES = new Set([
@@ -83,27 +86,26 @@ export async function answerInvoke(
   });
   response.flushHeaders();
   const frames: Uint8Array[] = [];
-  if (injected !== undefined && !injected.afterResult) {
-    frames.push(encodeException(injected.exceptionType, exceptionMessage(injected.exceptionType)));
+  const exceptionFrame = (type: StreamExceptionType) =>
+    encodeException(type, exceptionMessage(type));
+  if (injected?.when === 'before') {
+    frames.push(exceptionFrame(injected.exceptionType));
   } else {
-    let result: ResultPayload;
+    let result: ResultPayload | undefined;
     try {
-      result = await runTool(session, name, args);
+      result = await runTool(session, name, args, context.commandOutput);
     } catch (error) {
-      result = undefined as never;
       frames.push(
         encodeException('internalServerException', `The tool failed: ${errorMessage(error)}`),
       );
     }
-    if (frames.length === 0) {
+    if (result !== undefined && injected?.when !== 'after-run') {
       for (const payload of splitPayload(result, parts)) {
         frames.push(encodeEvent('result', payload));
       }
-      if (injected !== undefined) {
-        frames.push(
-          encodeException(injected.exceptionType, exceptionMessage(injected.exceptionType)),
-        );
-      }
+    }
+    if (result !== undefined && injected !== undefined) {
+      frames.push(exceptionFrame(injected.exceptionType));
     }
   }
   if (firstFrameDelayMs !== undefined) await delay(firstFrameDelayMs);
@@ -123,6 +125,7 @@ function runTool(
   session: EmulatedSession,
   name: string,
   args: ToolArgumentsJson,
+  commandOutput: CommandOutput,
 ): Promise<ResultPayload> {
   return session.run(async (local) => {
     switch (name) {
@@ -132,7 +135,7 @@ function runTool(
           args.clearContext ? `${CLEAR_CONTEXT}${args.code ?? 'pass'}` : (args.code ?? ''),
         );
       case 'executeCommand':
-        return executeCommand(local, args.command ?? '');
+        return executeCommand(local, args.command ?? '', commandOutput);
       case 'readFiles':
         return readFiles(local, args.paths ?? []);
       case 'writeFiles':
@@ -141,7 +144,12 @@ function runTool(
         return listFiles(local, args.directoryPath ?? args.path ?? '');
       case 'startCommandExecution': {
         const taskId = randomUUID();
-        const started = await startCommandExecution(local, taskId, args.command ?? '');
+        const started = await startCommandExecution(
+          local,
+          taskId,
+          args.command ?? '',
+          commandOutput,
+        );
         if (!started.isError) session.taskIds.add(taskId);
         return started;
       }

@@ -1,4 +1,5 @@
 import type { BackendSession } from '../../backends/types.js';
+import type { CommandOutput } from './emulator-options.js';
 import { runHelper } from './python-helper.js';
 import { type ResultPayload, textResult } from './session-tools.js';
 
@@ -25,16 +26,23 @@ def state(tid):
     code = t['p'].poll()
     if code is not None and t['ended'] is None:
         t['ended'] = time.monotonic()
+    if code is not None and code < 0:
+        code = 128 - code
+    if t.get('terminal') and code is not None:
+        code = 0
     if code is None:
         status = 'working'
     elif t['canceled']:
         status = 'canceled'
     else:
         status = 'completed' if code == 0 else 'failed'
-    r = {'status': status, 'stdout': read_output(t, 'stdout'), 'stderr': read_output(t, 'stderr'),
-         'elapsed': (t['ended'] or time.monotonic()) - t['started']}
+    out, err = read_output(t, 'stdout'), read_output(t, 'stderr')
+    if t.get('terminal'):
+        out, err = out.replace('\\n', '\\r\\n'), ''
+    r = {'status': status, 'stdout': out, 'stderr': err,
+         'elapsed': ((t['ended'] or time.monotonic()) - t['started']) * 1000}
     if code is not None:
-        r['exitCode'] = code if code >= 0 else 128 - code
+        r['exitCode'] = code
     return r
 def stop(tid):
     t = TASKS.get(tid)
@@ -57,8 +65,8 @@ const TASK_START_SOURCE = `${TASKS_SOURCE}
 try:
     d = tempfile.mkdtemp(prefix='agentcore-task-')
     with open(os.path.join(d, 'stdout'), 'wb') as out, open(os.path.join(d, 'stderr'), 'wb') as err:
-        p = subprocess.Popen(ARGS['command'], shell=True, cwd=BASE, stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True)
-    TASKS[ARGS['taskId']] = {'p': p, 'dir': d, 'canceled': False, 'started': time.monotonic(), 'ended': None}
+        p = subprocess.Popen(ARGS['command'], shell=True, cwd=BASE, stdin=subprocess.DEVNULL, stdout=out, stderr=out if ARGS['terminal'] else err, start_new_session=True)
+    TASKS[ARGS['taskId']] = {'p': p, 'dir': d, 'canceled': False, 'started': time.monotonic(), 'ended': None, 'terminal': ARGS['terminal']}
     print(MARK + json.dumps({'ok': True}))
 except OSError as error:
     print(MARK + json.dumps({'error': f'{type(error).__name__}: {error}'}))
@@ -110,8 +118,13 @@ export async function startCommandExecution(
   session: BackendSession,
   taskId: string,
   command: string,
+  commandOutput: CommandOutput = 'separate',
 ): Promise<ResultPayload> {
-  const started = (await runHelper(session, TASK_START_SOURCE, { taskId, command })) as {
+  const started = (await runHelper(session, TASK_START_SOURCE, {
+    taskId,
+    command,
+    terminal: commandOutput === 'terminal',
+  })) as {
     error?: string;
   };
   if (started.error !== undefined) {

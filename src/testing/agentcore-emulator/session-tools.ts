@@ -1,4 +1,5 @@
 import type { BackendSession } from '../../backends/types.js';
+import type { CommandOutput } from './emulator-options.js';
 import { collect, runHelper } from './python-helper.js';
 
 /** A tool result as JSON on the wire (blobs already base64), the `result` event payload. */
@@ -35,8 +36,12 @@ export function textResult(text: string, isError = false): ResultPayload {
 }
 
 const COMMAND_SOURCE = `import subprocess
-r = subprocess.run(ARGS['command'], shell=True, capture_output=True, text=True, errors='replace', cwd=BASE)
-print(MARK + json.dumps({'stdout': r.stdout, 'stderr': r.stderr, 'exitCode': r.returncode}))
+if ARGS['terminal']:
+    r = subprocess.run(ARGS['command'], shell=True, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors='replace', cwd=BASE)
+    print(MARK + json.dumps({'stdout': r.stdout.replace('\\n', '\\r\\n'), 'stderr': '', 'exitCode': 0}))
+else:
+    r = subprocess.run(ARGS['command'], shell=True, stdin=subprocess.DEVNULL, capture_output=True, text=True, errors='replace', cwd=BASE)
+    print(MARK + json.dumps({'stdout': r.stdout, 'stderr': r.stderr, 'exitCode': r.returncode}))
 `;
 
 const LIST_SOURCE = `import os
@@ -78,7 +83,8 @@ export async function executeCode(session: BackendSession, code: string): Promis
       stdout: run.stdout,
       stderr,
       exitCode,
-      executionTime: (performance.now() - started) / 1000,
+      // Milliseconds, as the service model documents executionTime.
+      executionTime: performance.now() - started,
     },
     isError,
   };
@@ -87,9 +93,13 @@ export async function executeCode(session: BackendSession, code: string): Promis
 export async function executeCommand(
   session: BackendSession,
   command: string,
+  commandOutput: CommandOutput = 'separate',
 ): Promise<ResultPayload> {
   const started = performance.now();
-  const run = (await runHelper(session, COMMAND_SOURCE, { command })) as {
+  const run = (await runHelper(session, COMMAND_SOURCE, {
+    command,
+    terminal: commandOutput === 'terminal',
+  })) as {
     stdout: string;
     stderr: string;
     exitCode: number;
@@ -100,7 +110,7 @@ export async function executeCommand(
       stdout: run.stdout,
       stderr: run.stderr,
       exitCode: run.exitCode,
-      executionTime: (performance.now() - started) / 1000,
+      executionTime: performance.now() - started,
     },
     isError: run.exitCode !== 0,
   };
@@ -140,6 +150,9 @@ export async function readFiles(session: BackendSession, paths: string[]): Promi
     } catch (error) {
       return textResult(`Failed to read ${path}: ${(error as Error).message}`, true);
     }
+    // The service sends no content block for an empty file (AWS's TypeScript SDK reads a missing
+    // block as zero bytes).
+    if (bytes.length === 0) continue;
     const mimeType = mimeTypeOf(path);
     const text = isText(bytes);
     content.push({

@@ -223,10 +223,14 @@ describe('agentCoreBackend sessions', () => {
       // The code ran: it is not run a second time behind the caller's back.
       expect(emulator.stats.invocations).toBe(invocations + 1);
 
+      // A cut stream leaves open whether the code ran: its start record says it did.
       emulator.faults.cutStream();
-      const cut = await caught(backend.runCode('print(1)', runOptions().options));
-      expect(cut.code).toBe('BACKEND_FAILED');
-      expect(cut.isRetryable).toBe(true);
+      const cutOutput = runOptions();
+      const cut = await backend.runCode('print(1)', cutOutput.options);
+      expect(cut.exitCode).toBeNull();
+      expect(cut.outputLost?.reason).toContain('it ran, and its output is lost');
+      expect(cut.crashed).toBeUndefined();
+      expect(cutOutput.output.stdout).toBe('');
     } finally {
       await backend.close();
     }
@@ -287,9 +291,14 @@ describe('agentCoreBackend sessions', () => {
     expect(forged.code).toBe('SESSION_FAILED');
     expect(forged.isRetryable).toBe(false);
     expect(forged.message).toContain('InvalidSignatureException');
+    const starts = emulator.stats.started;
     const unknown = await caught(session({ identifier: 'my-interpreter-123' }));
-    expect(unknown.code).toBe('SESSION_FAILED');
-    expect(unknown.message).toContain('identifier');
+    // A configuration error, at once: not retried, and naming the identifier.
+    expect(unknown.name).toBe('ConfigError');
+    expect(unknown.code).toBe('CONFIG_INVALID');
+    expect(unknown.isRetryable).toBe(false);
+    expect(unknown.message).toContain('"my-interpreter-123"');
+    expect(emulator.stats.started).toBe(starts);
     expect(emulator.stats.active).toBe(active);
   });
 });

@@ -263,6 +263,47 @@ describe('tools', () => {
   });
 });
 
+describe('answers as the service model and the AWS SDKs describe them', () => {
+  it('reports executionTime in milliseconds', async () => {
+    const [slept] = await invoke('executeCode', { code: 'import time; time.sleep(0.2)' });
+    expect(slept?.result?.structuredContent?.executionTime).toBeGreaterThanOrEqual(200);
+  });
+
+  it('sends no content block for an empty file', async () => {
+    await invoke('writeFiles', { content: [{ path: 'empty.txt', text: '' }] });
+    const [read] = await invoke('readFiles', { paths: ['empty.txt'] });
+    expect(read?.result?.content).toEqual([]);
+    expect(read?.result?.isError).toBe(false);
+  });
+
+  it("answers executeCommand as a terminal with commandOutput: 'terminal'", async () => {
+    const terminal = await startAgentCoreEmulator({ commandOutput: 'terminal' });
+    try {
+      const terminalClient = emulatorClient(terminal);
+      const started = await terminalClient.send(
+        new StartCodeInterpreterSessionCommand({ codeInterpreterIdentifier: identifier }),
+      );
+      const response = await terminalClient.send(
+        new InvokeCodeInterpreterCommand({
+          codeInterpreterIdentifier: identifier,
+          sessionId: started.sessionId,
+          name: 'executeCommand',
+          arguments: { command: 'echo out; echo err >&2; exit 3' },
+        }),
+      );
+      const [answer] = await drain(response.stream);
+      expect(answer?.result?.structuredContent).toMatchObject({
+        stdout: 'out\r\nerr\r\n',
+        stderr: '',
+        exitCode: 0,
+      });
+      expect(answer?.result?.isError).toBe(false);
+    } finally {
+      await terminal.close();
+    }
+  });
+});
+
 describe('faults', () => {
   it('throttles and fails the next calls over HTTP', async () => {
     emulator.faults.throttle(1);
@@ -278,6 +319,16 @@ describe('faults', () => {
     expect(failed.name).toBe('InternalServerException');
     expect(failed.$metadata.httpStatusCode).toBe(500);
     expect(await invoke('executeCode', { code: 'print(1)' })).toHaveLength(1);
+  });
+
+  it('runs the code and sends only an exception frame with afterRun', async () => {
+    await invoke('executeCode', { code: 'after_run = 0' });
+    emulator.faults.streamException('internalServerException', { afterRun: true });
+    // The exception is the first frame, so the SDK's send() itself rejects: no result came.
+    const error = await caught(invoke('executeCode', { code: 'after_run += 1' }));
+    expect(error.name).toBe('InternalServerException');
+    const [ran] = await invoke('executeCode', { code: 'print(after_run)' });
+    expect(ran?.result?.structuredContent?.stdout).toBe('1\n');
   });
 
   it('sends exceptions inside the stream, before or after a result', async () => {

@@ -1,7 +1,5 @@
 import {
   AccessDeniedException,
-  BedrockAgentCoreClient,
-  type CodeInterpreterStreamOutput,
   ConflictException,
   InternalServerException,
   InvokeCodeInterpreterCommand,
@@ -12,41 +10,22 @@ import {
   ThrottlingException,
   ValidationException,
 } from '@aws-sdk/client-bedrock-agentcore';
-import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type AgentCoreSession, agentCoreBackend } from '../../../src/agentcore.js';
+import type { AgentCoreSession } from '../../../src/agentcore.js';
+import { events, metadata, mock, mockBackend, mockStarted } from '../../support/agentcore-mock.js';
 import { tinyPng } from '../../support/png.js';
 import { sandplotRejection as caught } from '../../support/rejection.js';
 
 // Errors the emulator cannot produce on demand (IAM denials, quotas, missing credentials) and
 // content blocks the service may send that the emulator never does (images).
-const client = new BedrockAgentCoreClient({
-  region: 'us-west-2',
-  credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' },
-});
-const mock = mockClient(client);
-const metadata = { $metadata: {} };
 
 afterEach(() => {
   mock.reset();
 });
 
-function backend() {
-  return agentCoreBackend({ client, retryBaseDelayMs: 1, maxRetries: 2, stopOnExit: false });
-}
+const backend = mockBackend;
 
-async function* events(...items: CodeInterpreterStreamOutput[]) {
-  for (const item of items) yield item;
-}
-
-function started() {
-  mock.on(StartCodeInterpreterSessionCommand).resolves({
-    codeInterpreterIdentifier: 'aws.codeinterpreter.v1',
-    sessionId: 'S1',
-    createdAt: new Date(),
-  });
-  mock.on(StopCodeInterpreterSessionCommand).resolves({});
-}
+const started = mockStarted;
 
 function run(session: AgentCoreSession) {
   const output = { stdout: '', stderr: '' };
@@ -70,7 +49,9 @@ describe('starting a session', () => {
     const error = await caught(backend().createSession());
     expect(error.code).toBe('SESSION_FAILED');
     expect(error.isRetryable).toBe(false);
-    expect(error.message).toMatch(/IAM permissions.*StartCodeInterpreterSession/);
+    expect(error.message).toMatch(/IAM actions.*StartCodeInterpreterSession/);
+    expect(error.message).toContain('bedrock-agentcore:GetCodeInterpreterSession');
+    expect(error.message).not.toContain('ListCodeInterpreterSessions');
     expect(mock.commandCalls(StartCodeInterpreterSessionCommand)).toHaveLength(1);
   });
 
