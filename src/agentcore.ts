@@ -1,3 +1,9 @@
+/**
+ * `sandplot/agentcore`: the Amazon Bedrock AgentCore Code Interpreter backend, over
+ * `@aws-sdk/client-bedrock-agentcore` (a dependency of sandplot).
+ *
+ * @module sandplot/agentcore
+ */
 export type {
   AgentCoreBackendOptions,
   AgentCoreRunResult,

@@ -1,3 +1,11 @@
+/**
+ * `sandplot`: the core. `CodeSandbox` and the sandbox pool, the local backend, the base64,
+ * local-folder and fallback image sinks, the framework-neutral execute_python tool, figure capture
+ * (`wrapPythonCode`, `parseFigureMarkers`), the errors and the shared types. It imports no
+ * optional peer dependency.
+ *
+ * @module sandplot
+ */
 export type { LocalBackendOptions } from './backends/local.js';
 export { localBackend } from './backends/local.js';
 export type {

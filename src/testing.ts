@@ -1,3 +1,9 @@
+/**
+ * `sandplot/testing`: a loopback AgentCore emulator that speaks the real wire protocol, and the
+ * conformance checks `checkImageSink` and `checkBackend` for custom sinks and backends.
+ *
+ * @module sandplot/testing
+ */
 export type {
   AgentCoreEmulator,
   AgentCoreEmulatorFaults,
