@@ -1,22 +1,31 @@
-/** Text helpers for the model-facing output: budget cuts and base64 scrubbing. */
+/** Text helpers for the model-facing output: budget cuts, fair shares and base64 scrubbing. */
+
+import { stripControls } from '../internal/terminal-safe.js';
+import { outputCutLinePrefix } from '../sandbox/bounded-output.js';
+
+/** A text cut in the middle: what is kept at each end and how much went. */
+export interface MiddleCut {
+  head: string;
+  tail: string;
+  /** Characters removed from the middle (0: nothing was cut, `tail` is ''). */
+  removedChars: number;
+  /** Line breaks among the removed characters. */
+  removedLines: number;
+}
 
 /**
- * Keeps the head and the tail of `text` within `budget` characters and marks the cut in the
- * middle with how much was removed. Cuts at line ends when one is near, never inside a
- * surrogate pair. The marker itself does not count against the budget.
+ * Keeps the head and the tail of `text` within `budget` characters together. Cuts at line ends
+ * when one is near, never inside a surrogate pair. Reads only the characters it keeps and the
+ * removed part's line breaks.
  */
-export function truncateMiddle(
-  text: string,
-  budget: number,
-  options: { label: string; headShare?: number },
-): string {
-  if (text.length <= budget) return text;
-  const headShare = options.headShare ?? 0.5;
-  let headEnd = Math.floor(budget * headShare);
-  let tailStart = text.length - (budget - headEnd);
+export function cutMiddle(text: string, budget: number, headShare = 0.5): MiddleCut {
+  if (text.length <= budget) return { head: text, tail: '', removedChars: 0, removedLines: 0 };
+  const kept = Math.max(0, budget);
+  let headEnd = Math.floor(kept * headShare);
+  let tailStart = text.length - (kept - headEnd);
   // Prefer whole lines: move the cut to a line end when one lies in the last fifth of the head
   // (or the first fifth of the tail).
-  const headLineEnd = text.lastIndexOf('\n', headEnd - 1);
+  const headLineEnd = headEnd > 0 ? text.lastIndexOf('\n', headEnd - 1) : -1;
   if (headLineEnd >= 0 && headLineEnd + 1 >= headEnd * 0.8) headEnd = headLineEnd + 1;
   const tailLineStart = text.indexOf('\n', tailStart);
   if (tailLineStart >= 0 && tailLineStart + 1 - tailStart <= (text.length - tailStart) * 0.2) {
@@ -24,23 +33,123 @@ export function truncateMiddle(
   }
   if (headEnd > 0 && isHighSurrogate(text.charCodeAt(headEnd - 1))) headEnd -= 1;
   if (tailStart < text.length && isLowSurrogate(text.charCodeAt(tailStart))) tailStart += 1;
-  const removed = text.slice(headEnd, tailStart);
-  const lines = removed.split('\n').length - 1;
-  const head = text.slice(0, headEnd);
-  const tail = text.slice(tailStart);
-  const marker = `[… ${removed.length.toLocaleString('en-US')} characters${lines > 0 ? ` (${lines.toLocaleString('en-US')} lines)` : ''} of ${options.label} cut here: kept the first ${head.length.toLocaleString('en-US')} and the last ${tail.length.toLocaleString('en-US')} …]`;
+  return {
+    head: text.slice(0, headEnd),
+    tail: text.slice(tailStart),
+    removedChars: tailStart - headEnd,
+    removedLines: countLineBreaks(text, headEnd, tailStart),
+  };
+}
+
+/** The marker that stands where text was cut, e.g. `[… 1,234 characters (5 lines) of stdout cut here: …]`. */
+export function cutMarker(
+  cut: { removedChars: number; removedLines?: number | undefined; head: string; tail: string },
+  label: string,
+  compact = false,
+): string {
+  const chars = cut.removedChars.toLocaleString('en-US');
+  if (compact) return `[… ${chars} characters cut …]`;
+  const lines = cut.removedLines ? ` (${cut.removedLines.toLocaleString('en-US')} lines)` : '';
+  return `[… ${chars} characters${lines} of ${label} cut here: kept the first ${cut.head.length.toLocaleString('en-US')} and the last ${cut.tail.length.toLocaleString('en-US')} …]`;
+}
+
+/** Joins a cut's head, marker and tail, each marker on a line of its own. */
+export function joinCut(head: string, marker: string, tail: string): string {
   return `${head}${head.endsWith('\n') || head.length === 0 ? '' : '\n'}${marker}\n${tail}`;
 }
 
 /**
- * One line of at most `maxChars` characters: whitespace runs become one space, and a longer text
- * ends in `…`. For short fields the sandboxed code controls (figure titles, error names).
+ * Keeps the head and the tail of `text` within `budget` characters and marks the cut in the
+ * middle with how much was removed. The marker itself does not count against the budget.
+ */
+export function truncateMiddle(
+  text: string,
+  budget: number,
+  options: { label: string; headShare?: number },
+): string {
+  const cut = cutMiddle(text, budget, options.headShare);
+  if (cut.removedChars === 0) return text;
+  return joinCut(cut.head, cutMarker(cut, options.label), cut.tail);
+}
+
+/**
+ * `text` within `maxChars` characters, the cut marker included: the head and tail are kept
+ * (scrubbed of base64 after the cut, so the work is bounded by the budget, not the text) and the
+ * marker says how much went, plus `alreadyCut` characters removed before (by the sandbox's
+ * `maxOutputBytes`). Text that fits is only scrubbed (`scrub: false`: not even that).
+ */
+export function fitMiddle(
+  text: string,
+  maxChars: number,
+  options: { label: string; headShare?: number; alreadyCut?: number; scrub?: boolean },
+): string {
+  const scrub: (part: string, scrubOptions?: ScrubOptions) => string =
+    options.scrub === false ? (part) => part : scrubBase64;
+  // Text that fits keeps everything, the sandbox's own cut line included.
+  if (text.length <= maxChars) return scrub(text);
+  const alreadyCut = options.alreadyCut ?? 0;
+  // The longest the marker can be: every count at its largest.
+  const longest = cutMarker(
+    { removedChars: text.length + alreadyCut, removedLines: text.length, head: text, tail: text },
+    options.label,
+  );
+  // A long marker for a small budget would crowd out the text it describes.
+  const compact = longest.length * 4 > maxChars;
+  const markerChars = compact
+    ? cutMarker({ removedChars: text.length + alreadyCut, head: '', tail: '' }, '', true).length
+    : longest.length;
+  const cut = cutMiddle(text, Math.max(0, maxChars - markerChars - 2), options.headShare);
+  // The sandbox's line about its own cut sits in the middle, among what is cut here: the marker
+  // counts the characters it stood for instead of its own.
+  const sandboxLine = alreadyCut > 0 ? findOutputCutLine(text, cut, alreadyCut, options.label) : 0;
+  const removed = {
+    ...cut,
+    removedChars: cut.removedChars - sandboxLine + alreadyCut,
+    removedLines: alreadyCut > 0 ? undefined : cut.removedLines,
+  };
+  const head = scrub(cut.head, { cutAtEnd: true });
+  const tail = scrub(cut.tail, { cutAtStart: true });
+  return joinCut(head, cutMarker(removed, options.label, compact), tail);
+}
+
+// The length of the sandbox's cut line (`outputCutLine`) inside the removed middle, or 0.
+function findOutputCutLine(text: string, cut: MiddleCut, cutChars: number, label: string): number {
+  const prefix = outputCutLinePrefix(cutChars, label);
+  const tailStart = text.length - cut.tail.length;
+  const at = text.indexOf(prefix, cut.head.length);
+  if (at < 0 || at >= tailStart) return 0;
+  const lineEnd = text.indexOf('\n', at);
+  return Math.min(lineEnd < 0 ? text.length : lineEnd + 1, tailStart) - at;
+}
+
+/** `text` within `maxChars` characters: the end is cut (at a line end when one is near) with `…`. */
+export function clipEnd(text: string, maxChars: number): string {
+  if (text.length <= maxChars) return text;
+  if (maxChars <= 0) return '';
+  let end = maxChars - 1;
+  const lineEnd = text.lastIndexOf('\n', end - 1);
+  if (lineEnd >= end * 0.8) end = lineEnd;
+  if (end > 0 && isHighSurrogate(text.charCodeAt(end - 1))) end -= 1;
+  return `${text.slice(0, end)}…`;
+}
+
+/**
+ * One line of at most `maxChars` characters: control characters and escape sequences are dropped
+ * (`stripControls`), whitespace runs become one space, and a longer text ends in `…`. For short fields the sandboxed code controls
+ * (figure titles, error names, problem reasons). Reads only the start of a long text.
  */
 export function clipLine(text: string, maxChars: number): string {
-  const line = text.replace(/\s+/g, ' ').trim();
-  if (line.length <= maxChars) return line;
-  let end = maxChars - 1;
-  if (isHighSurrogate(line.charCodeAt(end - 1))) end -= 1;
+  if (maxChars < 1) return '';
+  // Only the start can show: a few times the budget is enough to find it, whatever the length.
+  const limit = maxChars * 8 + 1024;
+  const clipped = text.length > limit;
+  // Whitespace first, so a line break becomes a space rather than vanish with the controls.
+  const line = stripControls((clipped ? text.slice(0, limit) : text).replace(/\s+/g, ' '))
+    .replace(/ {2,}/g, ' ')
+    .trim();
+  if (line.length <= maxChars && !clipped) return line;
+  let end = Math.min(line.length, maxChars - 1);
+  if (end > 0 && isHighSurrogate(line.charCodeAt(end - 1))) end -= 1;
   return `${line.slice(0, end)}…`;
 }
 
@@ -52,39 +161,193 @@ function isLowSurrogate(code: number): boolean {
   return code >= 0xdc00 && code <= 0xdfff;
 }
 
-const dataUrl = /data:([\w.+-]+\/[\w.+-]+)?(?:;[\w.+-]+=[\w.+-]+)*;base64,[A-Za-z0-9+/=_-]{16,}/g;
-const base64Run = /[A-Za-z0-9+/_-]{256,}={0,2}/g;
-
-/**
- * Replaces base64 payloads (data: URLs, long base64 runs) with a short note, so image bytes the
- * code printed never flood the model's context. Long runs are only treated as base64 when they mix
- * upper case, lower case and digits, so long words, numbers or hex digests stay.
- */
-export function scrubBase64(text: string): string {
-  return text
-    .replace(
-      dataUrl,
-      (match, mediaType: string | undefined) =>
-        `[${mediaType ?? 'data'} data: URL, ${match.length.toLocaleString('en-US')} characters omitted]`,
-    )
-    .replace(base64Run, (match) =>
-      /[A-Z]/.test(match) && /[a-z]/.test(match) && /[0-9]/.test(match)
-        ? `[base64 data, ${match.length.toLocaleString('en-US')} characters omitted]`
-        : match,
-    );
+function countLineBreaks(text: string, from: number, to: number): number {
+  let count = 0;
+  for (let at = text.indexOf('\n', from); at >= 0 && at < to; at = text.indexOf('\n', at + 1)) {
+    count += 1;
+  }
+  return count;
 }
 
-/** Splits `budget` between two texts, giving the shorter one what it needs first. */
-export function splitBudget(
-  first: number,
-  second: number,
-  budget: number,
-): { first: number; second: number } {
-  if (first + second <= budget) return { first, second };
-  const half = Math.floor(budget / 2);
-  if (first <= half) return { first, second: budget - first };
-  if (second <= half) return { first: budget - second, second };
-  return { first: budget - half, second: half };
+/**
+ * Shares `budget` fairly between parts that ask for `demands` characters (max-min fairness):
+ * a part that asks for less than an equal share gets what it asks for, and what it leaves goes to
+ * the others. The shares are whole numbers and add up to at most `budget`.
+ */
+export function shareBudget(demands: readonly number[], budget: number): number[] {
+  const shares = demands.map(() => 0);
+  const order = demands
+    .map((demand, index) => ({ demand, index }))
+    .sort((a, b) => a.demand - b.demand)
+    .map(({ index }) => index);
+  let left = Math.max(0, Math.floor(budget));
+  order.forEach((index, position) => {
+    const equal = Math.floor(left / (order.length - position));
+    const share = Math.min(Math.max(0, demands[index] as number), equal);
+    shares[index] = share;
+    left -= share;
+  });
+  return shares;
+}
+
+// Base64 alphabet (standard and URL-safe) by character code: 1 upper, 2 lower, 3 digit, 4 other.
+const alphabet = new Uint8Array(128);
+for (let code = 65; code <= 90; code++) alphabet[code] = 1;
+for (let code = 97; code <= 122; code++) alphabet[code] = 2;
+for (let code = 48; code <= 57; code++) alphabet[code] = 3;
+for (const character of '+/_-') alphabet[character.charCodeAt(0)] = 4;
+
+// Runs at least this long are base64 (when they mix upper case, lower case and digits); a run
+// cut by a budget cut counts from MIN_CUT_RUN: its other part is gone.
+const MIN_RUN = 256;
+const MIN_CUT_RUN = 64;
+// Wrapped base64 (MIME: 76, PEM: 64) has lines of a width between these, a multiple of 4.
+const MIN_WRAPPED_LINE = 40;
+const MAX_WRAPPED_LINE = 128;
+// A data: URL header: media type and parameters of bounded length, so matching costs a bounded
+// amount at each `data:` whatever follows. The payload is read by `scanRun`.
+const dataUrlHeader =
+  /data:([\w.+-]{1,127}\/[\w.+-]{1,127})?(?:;[\w.+-]{1,127}=[\w.+-]{1,127}){0,8};base64,/gi;
+const MIN_DATA_URL_PAYLOAD = 32;
+
+export interface ScrubOptions {
+  /** The text starts where a budget cut was made: a base64 run there counts from 64 characters. */
+  cutAtStart?: boolean;
+  /** The text ends where a budget cut was made: a base64 run there counts from 64 characters. */
+  cutAtEnd?: boolean;
+}
+
+/**
+ * Replaces base64 payloads (data: URLs, long base64 runs, and base64 wrapped in lines of 40 or
+ * more characters, as MIME and PEM write it) with a short note, so image bytes the code printed
+ * never reach the model. A run is only treated as base64 when it mixes upper case, lower case and
+ * digits, so long words, numbers or hex digests stay. Linear: each character is looked at a
+ * bounded number of times. The result is never longer than `text`.
+ */
+export function scrubBase64(text: string, options: ScrubOptions = {}): string {
+  return scrubRuns(scrubDataUrls(text), options);
+}
+
+function scrubDataUrls(text: string): string {
+  if (!/data:/i.test(text)) return text;
+  const pieces: string[] = [];
+  let copied = 0;
+  dataUrlHeader.lastIndex = 0;
+  for (let match = dataUrlHeader.exec(text); match; match = dataUrlHeader.exec(text)) {
+    const start = match.index;
+    let end = start + match[0].length;
+    while (end < text.length) {
+      const code = text.charCodeAt(end);
+      if (!(code < 128 && alphabet[code] !== 0) && code !== 61 /* = */) break;
+      end += 1;
+    }
+    dataUrlHeader.lastIndex = end;
+    if (end - (start + match[0].length) < MIN_DATA_URL_PAYLOAD) continue;
+    pieces.push(
+      text.slice(copied, start),
+      `[${match[1] ?? 'data'} data: URL, ${(end - start).toLocaleString('en-US')} characters omitted]`,
+    );
+    copied = end;
+  }
+  if (copied === 0) return text;
+  pieces.push(text.slice(copied));
+  return pieces.join('');
+}
+
+/** A run of base64 characters: where it ends, and which classes of characters it holds. */
+interface Run {
+  end: number;
+  classes: number;
+  length: number;
+}
+
+// Reads the run of alphabet characters from `start` (then up to two `=`).
+function scanRun(text: string, start: number): Run {
+  let end = start;
+  let classes = 0;
+  while (end < text.length) {
+    const code = text.charCodeAt(end);
+    const kind = code < 128 ? (alphabet[code] as number) : 0;
+    if (kind === 0) break;
+    classes |= 1 << kind;
+    end += 1;
+  }
+  let length = end - start;
+  for (let pad = 0; pad < 2 && text.charCodeAt(end) === 61; pad++) {
+    end += 1;
+    length += 1;
+  }
+  return { end, classes, length };
+}
+
+// Where the line break at `at` ends (`\n` or `\r\n`), or -1 when there is none.
+function lineBreakEnd(text: string, at: number): number {
+  if (text.charCodeAt(at) === 10) return at + 1;
+  if (text.charCodeAt(at) === 13 && text.charCodeAt(at + 1) === 10) return at + 2;
+  return -1;
+}
+
+const MIXED = (1 << 1) | (1 << 2) | (1 << 3);
+
+// How many of upper case, lower case and digits a run holds.
+function kinds(classes: number): number {
+  return ((classes >> 1) & 1) + ((classes >> 2) & 1) + ((classes >> 3) & 1);
+}
+
+function scrubRuns(text: string, options: ScrubOptions): string {
+  const pieces: string[] = [];
+  let copied = 0;
+  let at = 0;
+  while (at < text.length) {
+    const code = text.charCodeAt(at);
+    if (!(code < 128 && alphabet[code] !== 0)) {
+      at += 1;
+      continue;
+    }
+    const start = at;
+    const first = scanRun(text, start);
+    let end = first.end;
+    let classes = first.classes;
+    let chars = first.length;
+    // Wrapped base64: the run fills its line, and the next lines are runs of the same width; the
+    // last one may be shorter when it still looks like base64 (padded, or mixing kinds).
+    const width = first.length;
+    const atLineStart = start === 0 || text.charCodeAt(start - 1) === 10;
+    if (
+      atLineStart &&
+      width >= MIN_WRAPPED_LINE &&
+      width <= MAX_WRAPPED_LINE &&
+      width % 4 === 0 &&
+      text.charCodeAt(end - 1) !== 61
+    ) {
+      for (let next = lineBreakEnd(text, end); next >= 0; next = lineBreakEnd(text, end)) {
+        const line = scanRun(text, next);
+        const fillsLine = line.end === text.length || lineBreakEnd(text, line.end) >= 0;
+        const padded = text.charCodeAt(line.end - 1) === 61;
+        const last =
+          line.length < width && line.length % 4 === 0 && (padded || kinds(line.classes) >= 2);
+        if (!fillsLine || line.length === 0 || (line.length !== width && !last)) break;
+        end = line.end;
+        classes |= line.classes;
+        chars += line.length;
+        if (last || padded) break;
+      }
+    }
+    const touchesCut =
+      (options.cutAtStart === true && start === 0) ||
+      (options.cutAtEnd === true && end === text.length);
+    if ((classes & MIXED) === MIXED && chars >= (touchesCut ? MIN_CUT_RUN : MIN_RUN)) {
+      pieces.push(
+        text.slice(copied, start),
+        `[base64 data, ${chars.toLocaleString('en-US')} characters omitted]`,
+      );
+      copied = end;
+    }
+    at = end;
+  }
+  if (copied === 0) return text;
+  pieces.push(text.slice(copied));
+  return pieces.join('');
 }
 
 /** A byte count for people: 1.2 MB, 35 KB, 800 bytes. */
