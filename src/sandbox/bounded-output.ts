@@ -37,26 +37,40 @@ export function createBoundedOutput(maxBytes: number, label: string): BoundedOut
   const tail = new Chunks();
   let headFull = false;
   let cutChars = 0;
+  // A high surrogate at the end of a write waits for its pair, so bytes are counted right.
+  let pending = '';
+
+  const add = (text: string) => {
+    let rest = text;
+    if (!headFull) {
+      const bytes = Buffer.byteLength(rest);
+      if (head.bytes + bytes <= headLimit) {
+        head.push(rest, bytes);
+        return;
+      }
+      const fits = charsWithin(rest, headLimit - head.bytes);
+      if (fits > 0) head.push(rest.slice(0, fits), Buffer.byteLength(rest.slice(0, fits)));
+      headFull = true;
+      rest = rest.slice(fits);
+    }
+    tail.push(rest, Buffer.byteLength(rest));
+    cutChars += tail.dropWhole(tailLimit);
+  };
 
   return {
     push(text) {
       if (text.length === 0) return;
-      let rest = text;
-      if (!headFull) {
-        const bytes = Buffer.byteLength(rest);
-        if (head.bytes + bytes <= headLimit) {
-          head.push(rest, bytes);
-          return;
-        }
-        const fits = charsWithin(rest, headLimit - head.bytes);
-        if (fits > 0) head.push(rest.slice(0, fits), Buffer.byteLength(rest.slice(0, fits)));
-        headFull = true;
-        rest = rest.slice(fits);
+      let whole = pending + text;
+      pending = '';
+      if (isHighSurrogate(whole.charCodeAt(whole.length - 1))) {
+        pending = whole.slice(-1);
+        whole = whole.slice(0, -1);
       }
-      tail.push(rest, Buffer.byteLength(rest));
-      cutChars += tail.dropWhole(tailLimit);
+      if (whole.length > 0) add(whole);
     },
     text() {
+      if (pending) add(pending);
+      pending = '';
       cutChars += tail.trimFront(tailLimit);
       const kept = head.join();
       if (cutChars === 0) return kept + tail.join();

@@ -135,9 +135,10 @@ export function isShareableUrl(url: string): boolean {
  * The figures' links, one per line, ready to append to an agent's final answer. Figures from the
  * ledger are labelled with the reference the model saw (`figure 3`); plain StoredFigures with their
  * position in the execution (`figure index+1`). Titles (which the sandboxed code chose) become one
- * line of at most 200 characters with Markdown's metacharacters escaped; URLs (which the sink
- * made) have spaces, brackets, quotes and parentheses percent-encoded, so neither can end the
- * link early or start another. Returns '' when there is nothing to link.
+ * line of at most 200 characters without control characters, Markdown's metacharacters escaped
+ * (`escapeMarkdown`); URLs (which the sink made) have spaces, brackets, quotes and parentheses
+ * percent-encoded, so neither can end the link early or start another. Returns '' when there is
+ * nothing to link.
  */
 export function renderFigureLinks(
   figures: readonly (StoredFigure | LedgerFigure)[],
@@ -161,9 +162,13 @@ export function renderFigureLinks(
   return lines.join('\n');
 }
 
-/** Text with every Markdown (and GFM) metacharacter backslash-escaped: it renders as itself. */
+/**
+ * Text with Markdown's (and GFM's) metacharacters backslash-escaped, so it renders as itself:
+ * brackets (no link or image can start, so parentheses stay as they are), `!`, `<` `>` (no HTML,
+ * no autolink), emphasis, code, headings, table pipes, strikethrough, and backslashes.
+ */
 export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()<>#+!|~&]/g, '\\$&');
+  return text.replace(/[\\`*_[\]<>#|!~]/g, '\\$&');
 }
 
 /**
