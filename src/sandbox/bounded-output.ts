@@ -72,11 +72,18 @@ export function createBoundedOutput(maxBytes: number, label: string): BoundedOut
       if (pending) add(pending);
       pending = '';
       cutChars += tail.trimFront(tailLimit);
-      const kept = head.join();
-      if (cutChars === 0) return kept + tail.join();
-      const cut = outputCutLine(cutChars, label, maxBytes);
-      const before = kept.length === 0 || kept.endsWith('\n') ? '' : '\n';
-      return `${kept}${before}${cut}\n${tail.join()}`;
+      const keptHead = head.parts();
+      if (cutChars === 0) return [...keptHead, ...tail.parts()].join('');
+      const last = keptHead[keptHead.length - 1] ?? '';
+      const before = last.length === 0 || last.endsWith('\n') ? '' : '\n';
+      // One join: the result is one flat string, copied once, holding no slice of a large chunk.
+      return [
+        ...keptHead,
+        before,
+        outputCutLine(cutChars, label, maxBytes),
+        '\n',
+        ...tail.parts(),
+      ].join('');
     },
     get cutChars() {
       return cutChars;
@@ -146,9 +153,9 @@ class Chunks {
     return dropped;
   }
 
-  join(): string {
-    // join copies into a new flat string: no slice keeps a large chunk it came from alive.
-    return this.#texts.slice(this.#first).join('');
+  /** The kept texts, in order. */
+  parts(): string[] {
+    return this.#texts.slice(this.#first);
   }
 }
 
