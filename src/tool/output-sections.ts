@@ -1,7 +1,8 @@
 import { summarizeChart } from '../capture/chart-summary.js';
 import type { ExecutionResult, FigureProblem } from '../types/index.js';
 import { isShareableUrl, type LedgerFigure, MAX_TITLE_CHARS } from './figure-ledger.js';
-import { clipEnd, clipLine, fitMiddle, scrubBase64, shareBudget } from './text.js';
+import { scrubBase64 } from './scrub-base64.js';
+import { clipEnd, clipLine, fitMiddle, shareBudget } from './text.js';
 import type { OutputSettings } from './tool-options.js';
 
 /**

@@ -14,6 +14,7 @@ import { CodeSandbox } from '../../src/sandbox/code-sandbox.js';
 import { createExecutePythonTool } from '../../src/tool/execute-python.js';
 import { renderFigureLinks } from '../../src/tool/figure-ledger.js';
 import type { ExecutionResult } from '../../src/types/index.js';
+import { shareableTestSink } from '../support/adapter-fixtures.js';
 import { assertBuildIsCurrent, cliPath, runCli } from '../support/cli.js';
 import { recordCase } from './support/case-ledger.js';
 
@@ -49,27 +50,14 @@ async function measure<T>(work: () => Promise<T>) {
   }
 }
 
-const SHAREABLE = 'https://figures.example.test';
-
 let sandbox: CodeSandbox;
 
 beforeAll(() => {
+  // https URLs, so figures get links and MCP resource_link blocks.
   sandbox = new CodeSandbox({
     backend: localBackend(),
     timeoutMs: 120_000,
-    // https URLs, so figures get links and MCP resource_link blocks.
-    imageSink: {
-      name: 'shareable',
-      async put(figure, context) {
-        const { data, ...rest } = figure;
-        return {
-          ...rest,
-          sink: 'shareable',
-          url: `${SHAREABLE}/${context.executionId}/figure-${figure.index}.png`,
-          byteLength: data.byteLength,
-        };
-      },
-    },
+    imageSink: shareableTestSink(),
   });
 });
 

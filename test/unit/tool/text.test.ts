@@ -1,6 +1,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
-import { clipLine, fitMiddle, scrubBase64, shareBudget } from '../../../src/tool/text.js';
+import { scrubBase64 } from '../../../src/tool/scrub-base64.js';
+import { clipLine, fitMiddle, shareBudget } from '../../../src/tool/text.js';
 
 /** Base64 of `bytes` pseudo-random bytes: mixes upper case, lower case and digits like image data. */
 function randomBase64(bytes: number): string {
