@@ -56,7 +56,8 @@ function cutMarker(
 
 /** Joins a cut's head, marker and tail, each marker on a line of its own. */
 function joinCut(head: string, marker: string, tail: string): string {
-  return `${head}${head.endsWith('\n') || head.length === 0 ? '' : '\n'}${marker}\n${tail}`;
+  const before = head.endsWith('\n') || head.length === 0 ? '' : '\n';
+  return `${head}${before}${marker}${tail.length > 0 ? '\n' : ''}${tail}`;
 }
 
 /**
@@ -85,6 +86,8 @@ export function fitMiddle(
   const markerChars = compact
     ? cutMarker({ removedChars: text.length + alreadyCut, head: '', tail: '' }, '', true).length
     : longest.length;
+  // A marker longer than the text it would replace saves nothing.
+  if (text.length <= markerChars + 2 && alreadyCut === 0) return scrub(text);
   const cut = cutMiddle(text, Math.max(0, maxChars - markerChars - 2), options.headShare);
   // The sandbox's line about its own cut sits in the middle, among what is cut here: the marker
   // counts the characters it stood for instead of its own.

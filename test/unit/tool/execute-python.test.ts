@@ -462,6 +462,32 @@ describe('hostile titles, output and budgets', () => {
     expect(text).not.toMatch(/t{201}/);
   });
 
+  it('never goes over maxOutputChars, however small, and keeps every figure reference when it can', async () => {
+    const heavy = result({
+      stdout: 'o'.repeat(50_000),
+      stderr: 'e'.repeat(50_000),
+      isError: true,
+      exitCode: 1,
+      error: { name: 'E'.repeat(5000), value: 'v'.repeat(50_000), traceback: 't\n'.repeat(50_000) },
+      figures: Array.from({ length: 20 }, (_, index) =>
+        figure(index, { title: 'T'.repeat(5000), chart: longChart }),
+      ),
+      problems: Array.from({ length: 40 }, () => ({
+        stage: 'store' as const,
+        reason: 'r'.repeat(5000),
+      })),
+      sessionRestarted: true,
+    });
+    for (const maxOutputChars of [200, 1000, 5000, 20_000, 100_000]) {
+      const tool = createExecutePythonTool(scriptedSandbox(heavy), { maxOutputChars });
+      const { text } = await tool.invoke({ code: 'x' });
+      expect(text.length).toBeLessThanOrEqual(maxOutputChars);
+      if (maxOutputChars >= 5000) {
+        for (let ref = 1; ref <= 20; ref++) expect(text).toMatch(new RegExp(`- figure ${ref}, `));
+      }
+    }
+  });
+
   it('says how much the sandbox cut (maxOutputBytes) in the model text', async () => {
     const head = 'h'.repeat(30_000);
     const stdout = `${head}\n[… 600,000,000 characters of stdout cut here: over maxOutputBytes (10,485,760 bytes), the first and last half kept …]\n${'t'.repeat(30_000)}`;
