@@ -40,7 +40,10 @@ export function streamPart(
 }
 
 /** The Python error: its name, message (the middle cut) and traceback (the end kept). */
-export function errorPart(error: NonNullable<ExecutionResult['error']>, config: OutputSettings) {
+export function errorPart(
+  error: NonNullable<ExecutionResult['error']>,
+  config: OutputSettings,
+): OutputPart {
   const prefix = `Error: ${clipLine(error.name, MAX_ERROR_NAME_CHARS)}: `;
   const traceback = error.traceback.trimEnd();
   const separator = traceback.length > 0 ? 1 : 0;
@@ -58,7 +61,7 @@ export function errorPart(error: NonNullable<ExecutionResult['error']>, config: 
       }
       return block;
     },
-  } satisfies OutputPart;
+  };
 }
 
 /**

@@ -5,7 +5,7 @@ import { outputCutLinePrefix } from '../sandbox/bounded-output.js';
 import { type ScrubOptions, scrubBase64 } from './scrub-base64.js';
 
 /** A text cut in the middle: what is kept at each end and how much went. */
-export interface MiddleCut {
+interface MiddleCut {
   head: string;
   tail: string;
   /** Characters removed from the middle (0: nothing was cut, `tail` is ''). */
@@ -19,7 +19,7 @@ export interface MiddleCut {
  * when one is near, never inside a surrogate pair. Reads only the characters it keeps and the
  * removed part's line breaks.
  */
-export function cutMiddle(text: string, budget: number, headShare = 0.5): MiddleCut {
+function cutMiddle(text: string, budget: number, headShare = 0.5): MiddleCut {
   if (text.length <= budget) return { head: text, tail: '', removedChars: 0, removedLines: 0 };
   const kept = Math.max(0, budget);
   let headEnd = Math.floor(kept * headShare);
