@@ -21,7 +21,7 @@ import {
 } from '../tool/pool-target.js';
 import type { ExecutePythonSandbox, ExecutePythonToolOptions } from '../tool/tool-types.js';
 import { createFigureStore } from './mcp/figure-store.js';
-import { figureResourceUri, toMcpToolResult } from './mcp/tool-result.js';
+import { figureResourceFields, figureResourceUri, toMcpToolResult } from './mcp/tool-result.js';
 import { conversationIdIn } from './shared/conversation-id.js';
 import { toBase64 } from './shared/image-base64.js';
 
@@ -212,11 +212,7 @@ export function createMcpServer(
         list: (extra) => ({
           resources: figuresOf(extra).map((figure) => ({
             uri: figureResourceUri(figure.ref),
-            name: figure.label,
-            ...(figure.title ? { title: figure.title } : {}),
-            mimeType: figure.mediaType,
-            size: figure.byteLength,
-            ...(figure.description ? { description: figure.description } : {}),
+            ...figureResourceFields(figure),
           })),
         }),
       }),

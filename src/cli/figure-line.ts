@@ -1,14 +1,23 @@
 import { relative } from 'node:path';
+import { terminalLine } from '../internal/terminal-safe.js';
+import { MAX_TITLE_CHARS } from '../tool/figure-ledger.js';
+import { clipLine } from '../tool/text.js';
 import type { StoredFigure } from '../types/index.js';
 
-/** One human-readable line per stored figure: where it is, its size in bytes and pixels, its title. */
+/**
+ * One human-readable line per stored figure: where it is, its size in bytes and pixels, its title.
+ * What the code chose (the title) is one line of at most 200 characters without control
+ * characters, and so is everything else on it: the line is safe to print on a terminal.
+ */
 export function figureLine(figure: StoredFigure): string {
   const where = figure.path
     ? relative(process.cwd(), figure.path) || figure.path
     : shorten(figure.url);
   const pixels = figure.width && figure.height ? `  ${figure.width}×${figure.height} px` : '';
-  const title = figure.title ? `  "${figure.title}"` : '';
-  return `figure ${figure.index + 1}: ${where}  ${figure.byteLength.toLocaleString('en-US')} bytes${pixels}${title}`;
+  const title = figure.title ? `  "${clipLine(figure.title, MAX_TITLE_CHARS)}"` : '';
+  return terminalLine(
+    `figure ${figure.index + 1}: ${where}  ${figure.byteLength.toLocaleString('en-US')} bytes${pixels}${title}`,
+  );
 }
 
 /** Inline data URLs are shortened; links (presigned URLs included) are printed whole. */

@@ -1,3 +1,5 @@
+import { createTerminalSanitizer } from '../internal/terminal-safe.js';
+
 const frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 export interface Spinner {
@@ -46,19 +48,26 @@ export function startSpinner(
   };
 }
 
-/** Output callbacks that write to the terminal, moving the spinner out of the way first. */
-export function streamAround(spinner: Spinner): {
+/**
+ * Output callbacks that write the code's stdout and stderr through, moving the spinner out of the
+ * way first. On a terminal the text loses its control characters and escape sequences
+ * (`stripControls`): the code must not retitle the window, clear the screen or hide a link. When a
+ * stream is piped or redirected, the code's output passes through unchanged: it is data for the
+ * next program.
+ */
+export function streamAround(
+  spinner: Spinner,
+  streams: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream } = process,
+): {
   onStdout: (text: string) => void;
   onStderr: (text: string) => void;
 } {
-  return {
-    onStdout: (text) => {
+  const writer = (stream: NodeJS.WriteStream) => {
+    const sanitizer = stream.isTTY ? createTerminalSanitizer() : undefined;
+    return (text: string) => {
       spinner.clear();
-      process.stdout.write(text);
-    },
-    onStderr: (text) => {
-      spinner.clear();
-      process.stderr.write(text);
-    },
+      stream.write(sanitizer ? sanitizer.push(text) : text);
+    };
   };
+  return { onStdout: writer(streams.stdout), onStderr: writer(streams.stderr) };
 }

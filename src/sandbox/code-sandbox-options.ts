@@ -23,6 +23,14 @@ export interface CodeSandboxOptions {
    * (`agentCoreBackend()`); others throw a `ConfigError`. @default undefined (start a new session)
    */
   sessionId?: string;
+  /**
+   * UTF-8 bytes of stdout, and separately of stderr, kept in an `ExecutionResult`. Longer output
+   * keeps its first and last half and counts the cut (`stdoutTruncatedChars`), so code that
+   * prints without end costs the host bounded memory; `onStdout`/`onStderr` still see all of it
+   * as it streams. At least 1024.
+   * @default 10485760 (10 MiB)
+   */
+  maxOutputBytes?: number;
 }
 
 const positiveInteger = z.number().int().positive();
@@ -43,6 +51,7 @@ export const codeSandboxOptionsSchema = z.strictObject({
   timeoutMs: positiveInteger.default(120_000),
   maxCodeBytes: positiveInteger.default(1024 * 1024),
   sessionId: z.string().min(1).optional(),
+  maxOutputBytes: positiveInteger.min(1024).default(10 * 1024 * 1024),
 });
 
 /** The options of a CodeSandbox with every default filled in. */

@@ -8,6 +8,7 @@ import { throwIfAborted } from '../internal/abort.js';
 import { parseOptions } from '../internal/parse-options.js';
 import { withoutUndefined } from '../internal/without-undefined.js';
 import type { ExecuteOptions, ExecutionResult, FigureProblem } from '../types/index.js';
+import { createBoundedOutput } from './bounded-output.js';
 import { checkCode } from './check-code.js';
 import {
   type CodeSandboxOptions,
@@ -233,8 +234,8 @@ export class CodeSandbox implements AsyncDisposable {
       maxFigureBytes: capture.maxFigureBytes,
       maxFigureSidePixels: capture.maxFigureSidePixels,
     });
-    const stdout: string[] = [];
-    const stderr: string[] = [];
+    const stdout = createBoundedOutput(this.#options.maxOutputBytes, 'stdout');
+    const stderr = createBoundedOutput(this.#options.maxOutputBytes, 'stderr');
 
     let run: BackendRunResult;
     try {
@@ -292,8 +293,8 @@ export class CodeSandbox implements AsyncDisposable {
 
     const result: ExecutionResult = {
       executionId,
-      stdout: stdout.join(''),
-      stderr: stderr.join(''),
+      stdout: stdout.text(),
+      stderr: stderr.text(),
       // The capture wrapper catches the user's exception, so the process reports success; the
       // result reports what `python script.py` would have: exit code 1.
       exitCode: error !== undefined && run.exitCode === 0 ? 1 : run.exitCode,
@@ -302,6 +303,8 @@ export class CodeSandbox implements AsyncDisposable {
       figures,
       problems,
     };
+    if (stdout.cutChars > 0) result.stdoutTruncatedChars = stdout.cutChars;
+    if (stderr.cutChars > 0) result.stderrTruncatedChars = stderr.cutChars;
     if (error) result.error = error;
     if (sessionRestarted) result.sessionRestarted = true;
     return result;
