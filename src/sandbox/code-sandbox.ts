@@ -188,6 +188,7 @@ export class CodeSandbox implements AsyncDisposable {
       nonce,
       maxFigureBytes: capture.maxFigureBytes,
       maxFigureSidePixels: capture.maxFigureSidePixels,
+      maxFigures: capture.maxFigures,
     });
     const stdout: string[] = [];
     const stderr: string[] = [];
