@@ -12,7 +12,8 @@ const STREAM_CHUNK_CHARS = 64 * 1024;
 const TARGET_MEGABYTES_PER_SECOND = 500;
 const TARGET_RATIO_TO_DECODE = 2;
 const TARGET_PEAK_TO_FIGURE_BYTES = 2;
-const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+// A PNG signature and IHDR chunk (with its CRC): the host reads a figure's size from them.
+const PNG_START = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJ', 'base64');
 
 /**
  * The marker parser on ~50 MB of stdout holding 20 figures, against plain
@@ -87,7 +88,7 @@ function buildStdout(nonce: string): { stdout: string; payloads: string[] } {
       parts.push(`row ${index}.${line}: value=${(line * 1.5).toFixed(2)}\n`);
     }
     const data = randomBytes(FIGURE_BYTES);
-    data.set(PNG_MAGIC);
+    data.set(PNG_START);
     const header = Buffer.from(
       JSON.stringify({ index, format: 'png', width: 640, height: 480, title: `Figure ${index}` }),
     ).toString('base64');

@@ -2,7 +2,13 @@ import { InvalidInputError } from '../errors/index.js';
 import type { CapturedFigure, FigureProblem, FileFigure, PythonError } from '../types/index.js';
 import { DEFAULT_CAPTURE } from './capture-options.js';
 import { formatBytes } from './format-bytes.js';
-import { headerIndex, readMarker } from './read-marker.js';
+import {
+  headIndex,
+  type MarkerHead,
+  type MarkerRecord,
+  readMarkerEnd,
+  readMarkerHead,
+} from './read-marker.js';
 
 export interface FigureMarkerOptions {
   /** The nonce the code was wrapped with: only markers carrying it are read. */
@@ -14,6 +20,12 @@ export interface FigureMarkerOptions {
    * figures are listed in `problems`. @default 8000
    */
   maxFigureSidePixels?: number;
+  /**
+   * Most figures (`figure` and `figure-file` markers) accepted, and at most one per index;
+   * further ones are listed in `problems` as their headers arrive, before their data is held.
+   * @default no limit
+   */
+  maxFigures?: number;
 }
 
 /** Reads markers out of stdout as it arrives, in chunks split anywhere. */
@@ -31,6 +43,8 @@ export interface FigureMarkerParser {
 
 // Room for a marker's kind and JSON header (an error's traceback can be long).
 const MAX_HEADER_CHARS = 4 * 1024 * 1024;
+// A marker's kind is what comes before its first ':', within its first 16 characters.
+const MAX_KIND_CHARS = 15;
 const NONCE_PATTERN = /^[0-9a-f]{32}$/;
 const NEWLINE = '\n';
 
@@ -40,9 +54,18 @@ export function createFigureMarkerParser(options: FigureMarkerOptions): FigureMa
 }
 
 /**
+ * Where the parser is: outside a marker; reading its kind and header (up to its second ':');
+ * reading its data; counting the data of a figure found too large, without holding it; or
+ * skipping the rest of a marker already refused.
+ */
+type Phase = 'outside' | 'head' | 'data' | 'oversized' | 'skip';
+
+/**
  * Finds the nonce's markers in the stream, wherever chunks split them, and passes the user's
- * output through. Memory stays bounded: a marker longer than the largest figure can be is
- * dropped as it grows, and only a possible start of the prefix is held back between chunks.
+ * output through. Memory stays bounded: a figure's header is read as soon as it is complete,
+ * so a figure over `maxFigures`, with a repeated index or with a bad header is refused before
+ * its data is held, and data longer than the largest figure can be is dropped as it grows. Only
+ * a possible start of the prefix is held back between chunks.
  */
 class MarkerParser implements FigureMarkerParser {
   readonly figures: CapturedFigure[] = [];
@@ -52,13 +75,22 @@ class MarkerParser implements FigureMarkerParser {
 
   readonly #prefix: string;
   readonly #limits: { maxFigureBytes: number; maxFigureSidePixels: number };
-  readonly #maxMarkerChars: number;
+  readonly #maxFigures: number | undefined;
+  readonly #maxDataChars: number;
+  // Indices of the figures read so far (kept to maxFigures and one figure per index).
+  readonly #admitted = new Set<number>();
   // Outside a marker: the end of the output that may be the start of the prefix.
   #held = '';
-  // Inside a marker (after its prefix): the parts of its line seen so far; undefined outside.
-  #marker: string[] | undefined;
-  #markerChars = 0;
-  #markerTooLong = false;
+  #phase: Phase = 'outside';
+  // In the head: the kind once its ':' was seen, and the text since (the kind, then the header).
+  #kind: string | undefined;
+  #headParts: string[] = [];
+  #headChars = 0;
+  // In the data: what the head said (a figure's holds its data stream), and the data seen.
+  #head: MarkerHead | undefined;
+  #dataChars = 0;
+  // The data's last characters: its padding, and a '\r' before the newline.
+  #dataTail = '';
   #ended = false;
 
   constructor(options: FigureMarkerOptions) {
@@ -79,9 +111,15 @@ class MarkerParser implements FigureMarkerParser {
         `maxFigureSidePixels must be a whole number >= 1, got ${maxFigureSidePixels}`,
       );
     }
+    const { maxFigures } = options;
+    if (maxFigures !== undefined && (!Number.isSafeInteger(maxFigures) || maxFigures < 0)) {
+      throw new InvalidInputError(`maxFigures must be a whole number >= 0, got ${maxFigures}`);
+    }
     this.#prefix = `@@sandplot:${options.nonce}:`;
     this.#limits = { maxFigureBytes, maxFigureSidePixels };
-    this.#maxMarkerChars = Math.ceil(maxFigureBytes / 3) * 4 + MAX_HEADER_CHARS;
+    this.#maxFigures = maxFigures;
+    // The base64 of the largest figure, and a '\r' before the newline.
+    this.#maxDataChars = Math.ceil(maxFigureBytes / 3) * 4 + 1;
   }
 
   push(chunk: string): string {
@@ -97,7 +135,7 @@ class MarkerParser implements FigureMarkerParser {
     let output = '';
     let position = 0;
     while (position < input.length) {
-      if (this.#marker === undefined) {
+      if (this.#phase === 'outside') {
         const start = input.indexOf(this.#prefix, position);
         if (start === -1) {
           const keep = this.#possiblePrefixStart(input, position);
@@ -107,23 +145,15 @@ class MarkerParser implements FigureMarkerParser {
         }
         output += input.slice(position, start);
         position = start + this.#prefix.length;
-        this.#marker = [];
-        this.#markerChars = 0;
-        this.#markerTooLong = false;
+        this.#reset('head');
         continue;
       }
       const newline = input.indexOf(NEWLINE, position);
-      if (newline === -1) {
-        this.#collect(input, position, input.length);
-        return output;
-      }
-      if (this.#marker.length === 0 && !this.#markerTooLong) {
-        this.#read(input.slice(position, newline));
-      } else {
-        this.#collect(input, position, newline);
-        this.#finishCollected();
-      }
-      this.#marker = undefined;
+      const lineEnd = newline === -1 ? input.length : newline;
+      if (this.#phase === 'head') position = this.#readHead(input, position, lineEnd);
+      if (this.#phase !== 'head') this.#readData(input, position, lineEnd);
+      if (newline === -1) return output;
+      this.#finishMarker();
       position = newline + 1;
     }
     return output;
@@ -134,11 +164,13 @@ class MarkerParser implements FigureMarkerParser {
     this.#ended = true;
     const rest = this.#held;
     this.#held = '';
-    if (this.#marker !== undefined) {
-      const index = this.#markerTooLong ? undefined : headerIndex(this.#marker.join(''));
+    if (this.#phase === 'oversized' && this.#head !== undefined) {
+      this.#oversized(this.#head);
+    } else if (this.#phase === 'head' || this.#phase === 'data') {
+      const index = this.#head === undefined ? undefined : headIndex(this.#head);
       this.#problem(index, 'marker truncated: the output ended before the end of its line');
-      this.#marker = undefined;
     }
+    this.#reset('outside');
     return rest;
   }
 
@@ -152,36 +184,128 @@ class MarkerParser implements FigureMarkerParser {
     return input.length;
   }
 
-  #collect(input: string, from: number, to: number): void {
-    if (this.#markerTooLong || to === from) return;
-    this.#markerChars += to - from;
-    if (this.#markerChars > this.#maxMarkerChars) {
-      // Dropping the parts keeps memory bounded; the marker becomes a problem at its newline.
-      this.#markerTooLong = true;
-      this.#marker = [];
-      return;
-    }
-    this.#marker?.push(input.slice(from, to));
+  #reset(phase: Phase): void {
+    this.#phase = phase;
+    this.#kind = undefined;
+    this.#headParts = [];
+    this.#headChars = 0;
+    this.#head = undefined;
+    this.#dataChars = 0;
+    this.#dataTail = '';
   }
 
-  #finishCollected(): void {
-    if (this.#markerTooLong) {
-      this.#problem(
-        undefined,
-        `marker is longer than a figure of maxFigureBytes (${formatBytes(this.#limits.maxFigureBytes)}) can be`,
-      );
-      return;
+  // Reads the kind and header from input[from, to); returns where the data starts once the
+  // header's closing ':' is seen (the phase moves on), or `to`.
+  #readHead(input: string, from: number, to: number): number {
+    let position = from;
+    while (this.#phase === 'head') {
+      const found = input.indexOf(':', position);
+      const colon = found !== -1 && found < to ? found : -1;
+      const end = colon === -1 ? to : colon;
+      this.#headParts.push(input.slice(position, end));
+      this.#headChars += end - position;
+      if (this.#kind === undefined && this.#headChars > MAX_KIND_CHARS) {
+        this.#refuse(undefined, 'malformed marker: expected {kind}:{header}:{data}');
+        return to;
+      }
+      if (this.#headChars > MAX_HEADER_CHARS) {
+        this.#refuse(undefined, this.#tooLong());
+        return to;
+      }
+      if (colon === -1) {
+        return to;
+      } else if (this.#kind === undefined) {
+        this.#kind = this.#headParts.join('');
+        this.#headParts = [];
+        this.#headChars = 0;
+      } else {
+        this.#readHeader(this.#kind, this.#headParts.join(''));
+      }
+      position = colon + 1;
     }
-    this.#read((this.#marker ?? []).join(''));
+    return position;
   }
 
-  #read(line: string): void {
-    const record = readMarker(line, this.#limits);
+  #readHeader(kind: string, header: string): void {
+    this.#headParts = [];
+    const head = readMarkerHead(kind, header, this.#limits, (index) => this.#admission(index));
+    if (head.kind === 'fault') {
+      this.#refuse(head.index, head.reason);
+      return;
+    }
+    this.#head = head;
+    this.#phase = 'data';
+  }
+
+  // Host-side limits on what the sandbox announced, whatever printed it: code that read the
+  // nonce can print markers of its own, which could pass maxFigures (and fill a sink) or reuse
+  // an index (and overwrite a stored figure: sink keys and file names are built from it).
+  #admission(index: number): string | undefined {
+    if (this.#maxFigures === undefined) return undefined;
+    if (this.#admitted.has(index)) return 'a second figure with the same index was refused';
+    if (this.#admitted.size >= this.#maxFigures) {
+      return `over maxFigures (${this.#maxFigures}), refused`;
+    }
+    return undefined;
+  }
+
+  #readData(input: string, from: number, to: number): void {
+    const head = this.#head;
+    if ((this.#phase !== 'data' && this.#phase !== 'oversized') || to === from || !head) return;
+    this.#dataChars += to - from;
+    this.#dataTail = (this.#dataTail + input.slice(Math.max(from, to - 3), to)).slice(-3);
+    if (head.kind !== 'figure' || this.#phase === 'oversized') return;
+    if (this.#dataChars > this.#maxDataChars) {
+      // Dropping the data keeps memory bounded; the rest is only counted, for the problem.
+      this.#phase = 'oversized';
+      head.data.discard();
+      return;
+    }
+    head.data.push(input.slice(from, to));
+  }
+
+  #tooLong(): string {
+    return `marker is longer than a figure of maxFigureBytes (${formatBytes(this.#limits.maxFigureBytes)}) can be`;
+  }
+
+  // The marker's data length without its line end, and its base64 padding.
+  #dataLength(): { chars: number; padding: number } {
+    const tail = this.#dataTail.endsWith('\r') ? this.#dataTail.slice(0, -1) : this.#dataTail;
+    const chars = this.#dataChars - (this.#dataTail.length - tail.length);
+    const padding = tail.endsWith('==') ? 2 : tail.endsWith('=') ? 1 : 0;
+    return { chars, padding };
+  }
+
+  #oversized(head: MarkerHead): void {
+    const { chars, padding } = this.#dataLength();
+    const bytes = Math.floor(chars / 4) * 3 - padding;
+    const { maxFigureBytes } = this.#limits;
+    this.#problem(
+      headIndex(head),
+      `figure ${headIndex(head)}: ${formatBytes(bytes)} is over maxFigureBytes (${formatBytes(maxFigureBytes)})`,
+    );
+  }
+
+  #finishMarker(): void {
+    const head = this.#head;
+    if (this.#phase === 'head') {
+      this.#problem(undefined, 'malformed marker: expected {kind}:{header}:{data}');
+    } else if (this.#phase === 'oversized' && head !== undefined) {
+      this.#oversized(head);
+    } else if (this.#phase === 'data' && head !== undefined) {
+      this.#record(readMarkerEnd(head, this.#dataLength().chars > 0));
+    }
+    this.#reset('outside');
+  }
+
+  #record(record: MarkerRecord): void {
     switch (record.kind) {
       case 'figure':
+        this.#admitted.add(record.figure.index);
         this.figures.push(record.figure);
         return;
       case 'figure-file':
+        this.#admitted.add(record.figure.index);
         this.fileFigures.push(record.figure);
         return;
       case 'error':
@@ -201,6 +325,12 @@ class MarkerParser implements FigureMarkerParser {
       case 'fault':
         this.#problem(record.index, record.reason);
     }
+  }
+
+  // A marker refused before its end: the problem now, and the rest of its line skipped unheld.
+  #refuse(index: number | undefined, reason: string): void {
+    this.#problem(index, reason);
+    this.#reset('skip');
   }
 
   #problem(index: number | undefined, reason: string): void {

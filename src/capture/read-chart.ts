@@ -20,6 +20,10 @@ export const CHART_LIMITS = Object.freeze({
   maxBytes: 64 * 1024,
 });
 
+// Chart data nests seven levels (chart, axes list, axes, series list, series, bars, bar).
+// JSON.stringify and zod recurse, so anything deeper is refused before either walks it.
+const MAX_CHART_DEPTH = 16;
+
 const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 // JSON.parse turns 1e999 into Infinity.
 const finite = z.number().finite();
@@ -102,6 +106,7 @@ const chartSchema = z.object({
  * `CHART_LIMITS`. Returns the chart (unknown keys dropped), or why it was refused.
  */
 export function readChart(input: unknown): FigureChart | string {
+  if (deeperThan(input, MAX_CHART_DEPTH)) return `nested deeper than ${MAX_CHART_DEPTH} levels`;
   // Measured first, so an oversized chart is refused before it is walked; the check drops
   // unknown keys, so what passes only gets smaller.
   const bytes = Buffer.byteLength(JSON.stringify(input) ?? '', 'utf8');
@@ -115,4 +120,16 @@ export function readChart(input: unknown): FigureChart | string {
     return `${where}${issue?.message ?? 'invalid'}`.slice(0, 200);
   }
   return parsed.data as FigureChart;
+}
+
+/** Whether `value` nests objects or arrays deeper than `maxDepth`; iterative, stops early. */
+function deeperThan(value: unknown, maxDepth: number): boolean {
+  const pending: [unknown, number][] = [[value, 1]];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [item, depth] = next;
+    if (typeof item !== 'object' || item === null) continue;
+    if (depth > maxDepth) return true;
+    for (const child of Object.values(item)) pending.push([child, depth + 1]);
+  }
+  return false;
 }

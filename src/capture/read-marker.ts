@@ -5,9 +5,8 @@ import type {
   FileFigure,
   PythonError,
 } from '../types/index.js';
-import { checkFigureData } from './check-figure-data.js';
-import { formatBytes } from './format-bytes.js';
-import { decodeBase64, decodedLength, decodeHeader, splitMarker } from './marker-encoding.js';
+import { FigureDataStream } from './figure-data-stream.js';
+import { CHART_TOO_DEEP, decodeHeader, MAX_HEADER_DEPTH } from './marker-encoding.js';
 import { readChart } from './read-chart.js';
 
 /** What one marker said; a `fault` is a marker that could not be read (a `parse` problem). */
@@ -32,21 +31,43 @@ const MEDIA_TYPES: Readonly<Record<string, FigureMediaType>> = {
 // A chart problem is a short reason; the sandbox's exception text could be anything.
 const MAX_CHART_PROBLEM_CHARS = 300;
 
-/** Reads one marker line, without its prefix and newline: `{kind}:{header}:{data}`. */
-export function readMarker(line: string, limits: MarkerLimits): MarkerRecord {
-  const parts = splitMarker(line.endsWith('\r') ? line.slice(0, -1) : line);
-  if (parts === undefined)
-    return fault(undefined, 'malformed marker: expected {kind}:{header}:{data}');
-  const { kind, data } = parts;
-  const header = decodeHeader(parts.header);
+/** A marker whose kind and header were read, waiting for its data (a `fault` when unreadable). */
+export type MarkerHead =
+  | { kind: 'figure'; figure: FileFigure; data: FigureDataStream }
+  | { kind: 'figure-file'; figure: FileFigure }
+  | { kind: 'error'; error: PythonError }
+  | { kind: 'problem'; problem: FigureProblem };
+
+type Fault = Extract<MarkerRecord, { kind: 'fault' }>;
+
+/**
+ * Reads a marker's kind and header, before its data arrives, so that a figure the limits refuse
+ * is refused before its data is held. `admit` is asked about a figure's index (announced by a
+ * `figure` or `figure-file` marker) before anything else of it is read; it returns why the
+ * figure is refused, or undefined.
+ */
+export function readMarkerHead(
+  kind: string,
+  headerText: string,
+  limits: MarkerLimits,
+  admit: (index: number) => string | undefined,
+): MarkerHead | Fault {
+  const header = decodeHeader(headerText);
   if (typeof header === 'string') {
     return fault(undefined, `malformed ${describeKind(kind)} marker: ${header}`);
   }
   switch (kind) {
     case 'figure':
-      return readFigure(header, data, limits);
-    case 'figure-file':
-      return readFigureFile(header, data);
+    case 'figure-file': {
+      const index = indexOf(header);
+      const refused = index === undefined ? undefined : admit(index);
+      if (refused !== undefined) return fault(index, `figure ${index}: ${refused}`);
+      const figure = readFigureHeader(kind, header);
+      if (!('mediaType' in figure)) return figure;
+      return kind === 'figure'
+        ? { kind, figure, data: new FigureDataStream(figure, limits) }
+        : { kind, figure };
+    }
     case 'error':
       return readError(header);
     case 'problem':
@@ -56,50 +77,38 @@ export function readMarker(line: string, limits: MarkerLimits): MarkerRecord {
   }
 }
 
-/** For a truncated marker: its figure index, when the header arrived whole. */
-export function headerIndex(line: string): number | undefined {
-  const parts = splitMarker(line);
-  if (parts === undefined) return undefined;
-  const header = decodeHeader(parts.header);
-  return typeof header === 'string' ? undefined : indexOf(header);
+/** The figure index a marker announced, for a problem about it. */
+export function headIndex(head: MarkerHead): number | undefined {
+  if (head.kind === 'problem') return head.problem.index;
+  return head.kind === 'error' ? undefined : head.figure.index;
 }
 
-function readFigure(
-  header: Record<string, unknown>,
-  data: string,
-  limits: MarkerLimits,
-): MarkerRecord {
-  const figure = readFigureHeader('figure', header);
-  if (!('mediaType' in figure)) return figure;
-  const fail = (reason: string) => fault(figure.index, `figure ${figure.index}: ${reason}`);
-  // Checked before decoding, so an oversized figure never gets allocated.
-  const byteLength = decodedLength(data);
-  if (byteLength > limits.maxFigureBytes) {
-    return fail(
-      `${formatBytes(byteLength)} is over maxFigureBytes (${formatBytes(limits.maxFigureBytes)})`,
-    );
+/**
+ * Completes a marker at the end of its line. A `figure` marker's data was pushed to its
+ * `FigureDataStream` as it arrived; for the other kinds, only whether there was any counts (a
+ * `figure-file` marker carries none).
+ */
+export function readMarkerEnd(head: MarkerHead, hasData: boolean): MarkerRecord {
+  switch (head.kind) {
+    case 'figure': {
+      const checked = head.data.end();
+      if (typeof checked !== 'string') return { kind: 'figure', figure: checked };
+      return fault(head.figure.index, `figure ${head.figure.index}: ${checked}`);
+    }
+    case 'figure-file':
+      return hasData
+        ? fault(
+            head.figure.index,
+            `figure ${head.figure.index}: a figure-file marker carries no data`,
+          )
+        : { kind: 'figure-file', figure: head.figure };
+    default:
+      return head;
   }
-  const bytes = decodeBase64(data);
-  if (bytes === undefined) return fail('the image data is not valid base64');
-  const checked = checkFigureData(figure, bytes, limits);
-  if (typeof checked === 'string') return fail(checked);
-  return { kind: 'figure', figure: checked };
-}
-
-function readFigureFile(header: Record<string, unknown>, data: string): MarkerRecord {
-  const figure = readFigureHeader('figure-file', header);
-  if (!('mediaType' in figure)) return figure;
-  if (data !== '') {
-    return fault(figure.index, `figure ${figure.index}: a figure-file marker carries no data`);
-  }
-  return { kind: 'figure-file', figure };
 }
 
 /** The header shared by `figure` and `figure-file` markers; a fault when it is malformed. */
-function readFigureHeader(
-  kind: string,
-  header: Record<string, unknown>,
-): FileFigure | Extract<MarkerRecord, { kind: 'fault' }> {
+function readFigureHeader(kind: string, header: Record<string, unknown>): FileFigure | Fault {
   const index = indexOf(header);
   if (index === undefined) {
     return fault(undefined, `malformed ${kind} marker: "index" must be a whole number >= 0`);
@@ -130,7 +139,9 @@ function readFigureHeader(
 // An invalid chart never costs the figure: it is dropped and the figure says why.
 function addChart(figure: FileFigure, header: Record<string, unknown>): void {
   const { chart, chartProblem } = header;
-  if (chart !== undefined) {
+  if (chart === CHART_TOO_DEEP) {
+    figure.chartProblem = `chart data refused: nested deeper than ${MAX_HEADER_DEPTH} levels`;
+  } else if (chart !== undefined) {
     const read = readChart(chart);
     if (typeof read === 'string') figure.chartProblem = `chart data refused: ${read}`;
     else figure.chart = read;
@@ -139,7 +150,7 @@ function addChart(figure: FileFigure, header: Record<string, unknown>): void {
   }
 }
 
-function readError(header: Record<string, unknown>): MarkerRecord {
+function readError(header: Record<string, unknown>): MarkerHead | Fault {
   const { name, value, traceback } = header;
   if (typeof name !== 'string' || typeof value !== 'string' || typeof traceback !== 'string') {
     return fault(
@@ -150,7 +161,7 @@ function readError(header: Record<string, unknown>): MarkerRecord {
   return { kind: 'error', error: { name, value, traceback } };
 }
 
-function readProblem(header: Record<string, unknown>): MarkerRecord {
+function readProblem(header: Record<string, unknown>): MarkerHead | Fault {
   const index = indexOf(header);
   if (header.index !== undefined && index === undefined) {
     return fault(undefined, 'malformed problem marker: "index" must be a whole number >= 0');
@@ -163,10 +174,7 @@ function readProblem(header: Record<string, unknown>): MarkerRecord {
   return { kind: 'problem', problem };
 }
 
-function fault(
-  index: number | undefined,
-  reason: string,
-): Extract<MarkerRecord, { kind: 'fault' }> {
+function fault(index: number | undefined, reason: string): Fault {
   return { kind: 'fault', index, reason };
 }
 

@@ -233,6 +233,7 @@ export class CodeSandbox implements AsyncDisposable {
       nonce,
       maxFigureBytes: capture.maxFigureBytes,
       maxFigureSidePixels: capture.maxFigureSidePixels,
+      maxFigures: capture.maxFigures,
     });
     const stdout = createBoundedOutput(this.#options.maxOutputBytes, 'stdout');
     const stderr = createBoundedOutput(this.#options.maxOutputBytes, 'stderr');

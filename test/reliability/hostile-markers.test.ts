@@ -78,8 +78,8 @@ print(open('echo.txt').read(), end='')                     # data that echoes a 
       `${attackerHelpers}
 nonce = steal_nonce('modules')
 png = ${tinyPngPython}
-# 0: PNG magic, then an HTML payload; title aims at the sink's path
-forge(nonce, 'figure', {'index': 0, 'format': 'png', 'title': '../../../../etc/passwd'}, b'\\x89PNG\\r\\n\\x1a\\n<script>alert(document.cookie)</script>')
+# 0: a PNG signature and IHDR, then an HTML payload; title aims at the sink's path
+forge(nonce, 'figure', {'index': 0, 'format': 'png', 'title': '../../../../etc/passwd'}, png[:33] + b'<script>alert(document.cookie)</script>')
 # 1: an SVG with script, an event handler, and a foreignObject
 forge(nonce, 'figure', {'index': 1, 'format': 'svg'}, b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')
 forge(nonce, 'figure', {'index': 2, 'format': 'svg'}, b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>')
@@ -118,7 +118,7 @@ forge(nonce, 'figure', {'index': 6, 'format': 'html', 'path': '/etc/passwd', 'ke
     expect(stolen).toHaveLength(3);
     expect(pngWithScript).toMatchObject({ mediaType: 'image/png' });
     expect(pngWithScript?.path).toMatch(/-figure-0\.png$/);
-    expect(await readFile(pngWithScript?.path as string)).toHaveLength(47);
+    expect(await readFile(pngWithScript?.path as string)).toHaveLength(33 + 39);
     expect(svgStored).toEqual([]);
     expect(escapes).toEqual([]);
     expect(forged.figures.length).toBeLessThanOrEqual(20);

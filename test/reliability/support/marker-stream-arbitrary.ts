@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import type { CapturedFigure, FigureProblem, PythonError } from '../../../src/types/index.js';
+import { jpegFrame as frameSegment, jpegSegment, pngChunk } from '../../support/image-bytes.js';
 import type { CorpusMarker } from './prelude-marker-corpus.js';
 
 /** A piece of a generated stdout stream, with what the parser must make of it. */
@@ -34,7 +35,7 @@ export const OTHER_NONCES = [
 ] as const;
 
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-const JPEG_MAGIC = [0xff, 0xd8, 0xff];
+const JPEG_MAGIC = [0xff, 0xd8];
 const MEDIA_TYPES = { png: 'image/png', svg: 'image/svg+xml', jpeg: 'image/jpeg' } as const;
 type Format = keyof typeof MEDIA_TYPES;
 
@@ -63,26 +64,34 @@ const title = fc.oneof(
   fc.constantFrom('', 'Ünïcödé 📈', 'a:b:c', '@@sandplot:', 'line\nbreak', '\\"\''),
 );
 
-/** A PNG IHDR chunk (without its CRC, which nothing checks) for `width` × `height`. */
+/** A PNG IHDR chunk (with its CRC: the host checks it) for `width` × `height`. */
 function pngHeader(width: number, height: number): number[] {
-  const chunk = Buffer.alloc(16);
-  chunk.writeUInt32BE(13, 0);
-  chunk.write('IHDR', 4, 'latin1');
-  chunk.writeUInt32BE(width, 8);
-  chunk.writeUInt32BE(height, 12);
-  return [...chunk];
+  const data = Buffer.alloc(13);
+  data.writeUInt32BE(width, 0);
+  data.writeUInt32BE(height, 4);
+  data.set([8, 6, 0, 0, 0], 8);
+  return [...pngChunk('IHDR', data)];
 }
 
-/** A JPEG SOF0 segment for `width` × `height` (the bytes after the FF D8 FF of JPEG_MAGIC). */
+/**
+ * A JPEG frame header (SOF0) for `width` × `height` and a start of scan: the bytes after the
+ * FF D8 of JPEG_MAGIC. The host reads the size as decoders do, up to the scan.
+ */
 function jpegFrame(width: number, height: number): number[] {
-  const segment = Buffer.alloc(10);
-  segment[0] = 0xc0;
-  segment.writeUInt16BE(8, 1);
-  segment[3] = 8;
-  segment.writeUInt16BE(height, 4);
-  segment.writeUInt16BE(width, 6);
-  segment[8] = 1;
-  return [...segment.subarray(0, 9)];
+  return [...frameSegment(width, height), ...jpegSegment(0xda, [1, 1, 0, 0, 0x3f, 0])];
+}
+
+// Characters XML does not allow in a document.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds.
+const NOT_XML_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g;
+
+// Text as XML character data: escaped, and without the characters XML does not allow.
+function xmlText(text: string): string {
+  return text
+    .replace(NOT_XML_CHARACTERS, '')
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;');
 }
 
 // PNG and JPEG data carry their pixel size, which the host reads (and trusts over the header).
@@ -103,13 +112,15 @@ const imageBytes = (format: Format, width: number, height: number): fc.Arbitrary
           fc.constantFrom(
             '',
             '<?xml version="1.0" encoding="utf-8"?>\n',
-            '\ufeff<!-- a comment -->\n<!DOCTYPE svg [<!ATTLIST svg note CDATA "]>">]>\n',
+            '\ufeff<!-- a comment -->\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN"\n  "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n',
           ),
           fc.string({ unit: 'grapheme', maxLength: 60 }),
         )
         .map(([preamble, body]) =>
           Uint8Array.from(
-            Buffer.from(`${preamble}<svg xmlns="http://www.w3.org/2000/svg">${body}</svg>`),
+            Buffer.from(
+              `${preamble}<svg xmlns="http://www.w3.org/2000/svg"><title>${xmlText(body)}</title></svg>`,
+            ),
           ),
         );
   }

@@ -4,15 +4,14 @@ import {
   type ParsedFigureMarkers,
   parseFigureMarkers,
 } from '../../../src/capture/parse-markers.js';
+import { jpegOfSize } from '../../support/image-bytes.js';
 import { tinyPng } from '../../support/png.js';
 
 const nonce = '0123456789abcdef0123456789abcdef';
 const otherNonce = 'fedcba9876543210fedcba9876543210';
 const prefix = `@@sandplot:${nonce}:`;
 
-const jpegBytes = Uint8Array.from([
-  0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 1, 0xff, 0xd9,
-]);
+const jpegBytes = jpegOfSize(640, 480);
 const svgBytes = new TextEncoder().encode(
   '<?xml version="1.0" encoding="utf-8" standalone="no"?>\n' +
     '<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN"\n  "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n' +
@@ -438,10 +437,7 @@ describe('createFigureMarkerParser', () => {
     expect(stdout).toBe('start end ');
     expect(parser.figures.map((captured) => captured.index)).toEqual([1]);
     expect(parser.problems).toEqual([
-      {
-        stage: 'parse',
-        reason: 'marker is longer than a figure of maxFigureBytes (100 bytes) can be',
-      },
+      { stage: 'parse', index: 0, reason: 'figure 0: 5.9 MB is over maxFigureBytes (100 bytes)' },
     ]);
   });
 
@@ -466,5 +462,66 @@ describe('createFigureMarkerParser', () => {
     const result = parseInChunks(input, () => 4096);
     expect(performance.now() - started).toBeLessThan(2000);
     expect(Buffer.from(result.figures[0]?.data ?? []).equals(data)).toBe(true);
+  });
+});
+
+describe('createFigureMarkerParser with maxFigures', () => {
+  it('keeps the first figure of each index, at most maxFigures, across figure and figure-file markers', () => {
+    const result = parseFigureMarkers(
+      figure(0) +
+        figure(0, tinyPng, { title: 'second' }) +
+        marker('figure-file', { index: 1, format: 'png' }) +
+        marker('figure-file', { index: 0, format: 'png' }) +
+        figure(7),
+      { nonce, maxFigures: 2 },
+    );
+    expect(result.figures.map((captured) => captured.index)).toEqual([0]);
+    expect(result.fileFigures.map((announced) => announced.index)).toEqual([1]);
+    expect(result.problems).toEqual([
+      {
+        stage: 'parse',
+        index: 0,
+        reason: 'figure 0: a second figure with the same index was refused',
+      },
+      {
+        stage: 'parse',
+        index: 0,
+        reason: 'figure 0: a second figure with the same index was refused',
+      },
+      { stage: 'parse', index: 7, reason: 'figure 7: over maxFigures (2), refused' },
+    ]);
+  });
+
+  it('refuses a figure over the limits as soon as its header arrives, before its data', () => {
+    const parser = createFigureMarkerParser({ nonce, maxFigures: 1 });
+    parser.push(figure(0));
+    const header = figure(1).slice(0, figure(1).lastIndexOf(':') + 1);
+    expect(parser.push(header)).toBe('');
+    expect(parser.problems).toEqual([
+      { stage: 'parse', index: 1, reason: 'figure 1: over maxFigures (1), refused' },
+    ]);
+    // Its data streams through without being read or held: no second problem, output exact.
+    for (let chunk = 0; chunk < 100; chunk++) parser.push('A'.repeat(64 * 1024));
+    expect(parser.push('AAAA\nafter')).toBe('after');
+    expect(parser.end()).toBe('');
+    expect(parser.figures.map((captured) => captured.index)).toEqual([0]);
+    expect(parser.problems).toHaveLength(1);
+  });
+
+  it('counts only figures that were read: a refused figure leaves its index and its place free', () => {
+    const result = parseFigureMarkers(
+      figure(0, Uint8Array.from([1, 2, 3])) + figure(0) + figure(1),
+      { nonce, maxFigures: 2 },
+    );
+    expect(result.figures.map((captured) => captured.index)).toEqual([0, 1]);
+    expect(result.problems).toEqual([
+      { stage: 'parse', index: 0, reason: 'figure 0: the image data is not a PNG image' },
+    ]);
+  });
+
+  it('refuses a maxFigures that is not a whole number >= 0', () => {
+    expect(() => createFigureMarkerParser({ nonce, maxFigures: -1 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT' }),
+    );
   });
 });

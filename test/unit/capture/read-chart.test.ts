@@ -123,6 +123,12 @@ describe('readChart', () => {
     expect(readChart(huge)).toMatch(/over the limit of 65536/);
   });
 
+  it('refuses a value nested deeper than chart data can be, without recursing into it', () => {
+    let deep: unknown = 1;
+    for (let level = 0; level < 200_000; level++) deep = [deep];
+    expect(readChart({ axes: deep, truncated: false })).toBe('nested deeper than 16 levels');
+  });
+
   it('refuses infinite numbers (JSON.parse reads 1e999 as Infinity)', () => {
     const chart = JSON.parse(
       '{"axes":[{"xScale":"linear","yScale":"linear","series":[{"kind":"line","x":[1],"y":[1e999],"points":1,"sampled":false}]}],"truncated":false}',
@@ -180,6 +186,58 @@ describe('parseFigureMarkers with chart data', () => {
     );
     expect(parsed.figures).toHaveLength(1);
     expect(parsed.figures[0]).not.toHaveProperty('chartProblem');
+  });
+
+  // Built as text: JSON.stringify itself overflows the stack on such values.
+  const rawMarker = (headerJson: string) =>
+    `@@sandplot:${nonce}:figure:${base64(headerJson)}:${base64(tinyPng)}\n`;
+  const nested = (depth: number, open = '{"a":', close = '}') =>
+    `${open.repeat(depth)}1${close.repeat(depth)}`;
+
+  it('drops a chart nested 100,000 levels deep and keeps the figure, quickly', () => {
+    const started = performance.now();
+    const parsed = parseFigureMarkers(
+      rawMarker(`{"index":0,"format":"png","title":"kept","chart":${nested(100_000)}}`) +
+        rawMarker(`{"index":1,"format":"png","chart":{"axes":${nested(100_000, '[', ']')}}}`),
+      { nonce },
+    );
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(parsed.problems).toEqual([]);
+    expect(parsed.figures.map((figure) => [figure.index, figure.chartProblem])).toEqual([
+      [0, 'chart data refused: nested deeper than 64 levels'],
+      [1, 'chart data refused: nested deeper than 64 levels'],
+    ]);
+    expect(parsed.figures[0]?.title).toBe('kept');
+  });
+
+  it('refuses a header nested too deep outside its chart: that marker only', () => {
+    const parsed = parseFigureMarkers(
+      rawMarker(`{"index":0,"format":"png","extra":${nested(100_000)}}`) +
+        rawMarker(nested(100_000, '[', ']')) +
+        rawMarker('{"index":2,"format":"png"}'),
+      { nonce },
+    );
+    expect(parsed.figures.map((figure) => figure.index)).toEqual([2]);
+    expect(parsed.problems).toEqual([
+      {
+        stage: 'parse',
+        reason: 'malformed "figure" marker: the header nests deeper than 64 levels',
+      },
+      {
+        stage: 'parse',
+        reason: 'malformed "figure" marker: the header nests deeper than 64 levels',
+      },
+    ]);
+  });
+
+  it('reads a chart nested deeper than chart data can be as a chart problem, within the header limit', () => {
+    const parsed = parseFigureMarkers(
+      rawMarker(`{"index":0,"format":"png","chart":{"axes":[${nested(40)}],"truncated":false}}`),
+      { nonce },
+    );
+    expect(parsed.figures[0]?.chartProblem).toBe(
+      'chart data refused: nested deeper than 16 levels',
+    );
   });
 
   it('reads the chart of a figure-file marker too', () => {
