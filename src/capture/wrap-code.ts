@@ -5,6 +5,8 @@ import { parseOptions } from '../internal/parse-options.js';
 import type { CaptureOptions } from '../types/index.js';
 import { captureOptionsSchema } from './capture-options.js';
 import chartSource from './python/chart.py?raw';
+import displaySource from './python/display.py?raw';
+import figuresSource from './python/figures.py?raw';
 import preludeSource from './python/prelude.py?raw';
 
 /** What `wrapPythonCode` needs: the execution's nonce and how figures are captured. */
@@ -12,9 +14,9 @@ export type WrapCodeOptions = { nonce: string } & CaptureOptions;
 
 const NONCE_PATTERN = /^[0-9a-f]{32}$/;
 
-// chart.py is a section of the prelude module kept in its own file: prelude.py calls its
-// _add_chart() when a figure is captured.
-const prelude = `${preludeSource}\n\n${chartSource}`;
+// One module from four files, each a section of it: prelude.py runs the cell, figures.py
+// captures figures, display.py shows values and display() calls, chart.py reads chart data.
+const prelude = [preludeSource, figuresSource, displaySource, chartSource].join('\n\n');
 
 // Keyed by content so that a process running an older prelude installs this one instead.
 const PRELUDE_MODULE = `_sandplot_prelude_${createHash('sha256').update(prelude).digest('hex').slice(0, 16)}`;
@@ -66,6 +68,7 @@ export function wrapPythonCode(code: string, options: WrapCodeOptions): string {
     `${INSTALLED_PRELUDE}.run('${source}', '${options.nonce}', '${capture.format}', ` +
     `${capture.dpi}, ${capture.maxFigures}, ${capture.maxFigureBytes}, ` +
     `${capture.enabled ? 'True' : 'False'}, '${capture.transport}', ` +
-    `${capture.chartData ? 'True' : 'False'}, ${capture.maxFigureSidePixels})\n`
+    `${capture.chartData ? 'True' : 'False'}, ${capture.maxFigureSidePixels}, ` +
+    `${capture.tightBoundingBox ? 'True' : 'False'})\n`
   );
 }
