@@ -1,7 +1,14 @@
 import { InvalidInputError } from '../errors/index.js';
-import type { CapturedFigure, FigureProblem, FileFigure, PythonError } from '../types/index.js';
+import type {
+  CapturedFigure,
+  ExecutionDisplay,
+  FigureProblem,
+  FileFigure,
+  PythonError,
+} from '../types/index.js';
 import { DEFAULT_CAPTURE } from './capture-options.js';
 import { formatBytes } from './format-bytes.js';
+import { DISPLAY_LIMITS } from './read-display.js';
 import { headerIndex, readMarker } from './read-marker.js';
 
 export interface FigureMarkerOptions {
@@ -27,6 +34,10 @@ export interface FigureMarkerParser {
   readonly fileFigures: FileFigure[];
   readonly problems: FigureProblem[];
   readonly error: PythonError | undefined;
+  /** What the cell showed (its last value, display() calls), with positions in the user output. */
+  readonly displays: ExecutionDisplay[];
+  /** The run installed the prelude: the interpreter had not run wrapped code before. */
+  readonly freshInterpreter: boolean;
 }
 
 // Room for a marker's kind and JSON header (an error's traceback can be long).
@@ -48,7 +59,9 @@ class MarkerParser implements FigureMarkerParser {
   readonly figures: CapturedFigure[] = [];
   readonly fileFigures: FileFigure[] = [];
   readonly problems: FigureProblem[] = [];
+  readonly displays: ExecutionDisplay[] = [];
   error: PythonError | undefined;
+  freshInterpreter = false;
 
   readonly #prefix: string;
   readonly #limits: { maxFigureBytes: number; maxFigureSidePixels: number };
@@ -60,6 +73,10 @@ class MarkerParser implements FigureMarkerParser {
   #markerChars = 0;
   #markerTooLong = false;
   #ended = false;
+  // User output returned by push() so far, and within the current push() call: a display's
+  // position is where the output stood when its marker ended.
+  #emitted = 0;
+  #pending = 0;
 
   constructor(options: FigureMarkerOptions) {
     if (typeof options?.nonce !== 'string' || !NONCE_PATTERN.test(options.nonce)) {
@@ -85,6 +102,12 @@ class MarkerParser implements FigureMarkerParser {
   }
 
   push(chunk: string): string {
+    const output = this.#push(chunk);
+    this.#emitted += output.length;
+    return output;
+  }
+
+  #push(chunk: string): string {
     if (this.#ended) throw new InvalidInputError('push() was called after end()');
     if (typeof chunk !== 'string') {
       throw new InvalidInputError(`push() takes a string, got ${typeof chunk}`);
@@ -117,6 +140,7 @@ class MarkerParser implements FigureMarkerParser {
         this.#collect(input, position, input.length);
         return output;
       }
+      this.#pending = output.length;
       if (this.#marker.length === 0 && !this.#markerTooLong) {
         this.#read(input.slice(position, newline));
       } else {
@@ -197,6 +221,19 @@ class MarkerParser implements FigureMarkerParser {
         return;
       case 'problem':
         this.problems.push(record.problem);
+        return;
+      case 'display':
+        if (this.displays.length >= DISPLAY_LIMITS.maxDisplays) {
+          this.#problem(
+            undefined,
+            `a display over the limit of ${DISPLAY_LIMITS.maxDisplays} per execution was left out`,
+          );
+        } else {
+          this.displays.push({ ...record.display, position: this.#emitted + this.#pending });
+        }
+        return;
+      case 'fresh':
+        this.freshInterpreter = true;
         return;
       case 'fault':
         this.#problem(record.index, record.reason);

@@ -9,6 +9,7 @@ import { checkFigureData } from './check-figure-data.js';
 import { formatBytes } from './format-bytes.js';
 import { decodeBase64, decodedLength, decodeHeader, splitMarker } from './marker-encoding.js';
 import { readChart } from './read-chart.js';
+import { type DisplayRecord, readDisplay } from './read-display.js';
 
 /** What one marker said; a `fault` is a marker that could not be read (a `parse` problem). */
 export type MarkerRecord =
@@ -16,6 +17,9 @@ export type MarkerRecord =
   | { kind: 'figure-file'; figure: FileFigure }
   | { kind: 'error'; error: PythonError }
   | { kind: 'problem'; problem: FigureProblem }
+  | { kind: 'display'; display: DisplayRecord }
+  /** The prelude was installed by this run: the interpreter is new. */
+  | { kind: 'fresh' }
   | { kind: 'fault'; index: number | undefined; reason: string };
 
 /** The limits a `figure` marker's image is held to. */
@@ -51,6 +55,12 @@ export function readMarker(line: string, limits: MarkerLimits): MarkerRecord {
       return readError(header);
     case 'problem':
       return readProblem(header);
+    case 'display': {
+      const display = readDisplay(header);
+      return typeof display === 'string' ? fault(undefined, display) : { kind: 'display', display };
+    }
+    case 'fresh':
+      return { kind: 'fresh' };
     default:
       return fault(indexOf(header), `unknown marker kind ${describeKind(kind)}`);
   }

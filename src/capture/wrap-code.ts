@@ -29,6 +29,9 @@ const INSTALLER = [
   `source = zlib.decompress(binascii.a2b_base64('${deflateSync(prelude, { level: 9 }).toString('base64')}'))`,
   "exec(compile(source, '<sandplot-prelude>', 'exec', dont_inherit=True), module.__dict__)",
   `sys.modules['${PRELUDE_MODULE}'] = module`,
+  // The first run after an install says so: the host then knows whether the interpreter it ran
+  // earlier cells in was replaced (a crash the service recovered from without telling).
+  "module._state['fresh'] = True",
 ].join('\n');
 
 // One expression statement: it binds no name in the user's namespace, only `__import__` is

@@ -1,3 +1,5 @@
+import type { ExecutionDisplay } from '../types/index.js';
+
 const frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 export interface Spinner {
@@ -46,19 +48,35 @@ export function startSpinner(
   };
 }
 
-/** Output callbacks that write to the terminal, moving the spinner out of the way first. */
+/**
+ * Output callbacks that write to the terminal, moving the spinner out of the way first. Displays
+ * (the last expression's value, `display()` calls) are printed where the cell made them, on lines
+ * of their own, as a notebook shows them.
+ */
 export function streamAround(spinner: Spinner): {
   onStdout: (text: string) => void;
   onStderr: (text: string) => void;
+  onDisplay: (display: ExecutionDisplay) => void;
 } {
+  let atLineStart = true;
+  const write = (text: string) => {
+    if (text === '') return;
+    process.stdout.write(text);
+    atLineStart = text.endsWith('\n');
+  };
   return {
     onStdout: (text) => {
       spinner.clear();
-      process.stdout.write(text);
+      write(text);
     },
     onStderr: (text) => {
       spinner.clear();
       process.stderr.write(text);
+    },
+    onDisplay: (display) => {
+      spinner.clear();
+      if (!atLineStart) write('\n');
+      write(display.text.endsWith('\n') ? display.text : `${display.text}\n`);
     },
   };
 }

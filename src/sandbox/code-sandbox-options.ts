@@ -56,6 +56,7 @@ export const executeOptionsSchema = z.strictObject({
   clearContext: z.boolean().optional(),
   onStdout: z.function().optional(),
   onStderr: z.function().optional(),
+  onDisplay: z.function().optional(),
 });
 
 /** The files of `writeFiles()`. */

@@ -7,7 +7,12 @@ import { AbortError, ConfigError, InvalidInputError, SessionError } from '../err
 import { throwIfAborted } from '../internal/abort.js';
 import { parseOptions } from '../internal/parse-options.js';
 import { withoutUndefined } from '../internal/without-undefined.js';
-import type { ExecuteOptions, ExecutionResult, FigureProblem } from '../types/index.js';
+import type {
+  ExecuteOptions,
+  ExecutionDisplay,
+  ExecutionResult,
+  FigureProblem,
+} from '../types/index.js';
 import { checkCode } from './check-code.js';
 import {
   type CodeSandboxOptions,
@@ -39,6 +44,8 @@ export class CodeSandbox implements AsyncDisposable {
   #retiring: Promise<void> = Promise.resolve();
   /** The existing session the first call attaches to (the `sessionId` option), until it has. */
   #attachTo: string | undefined;
+  /** Sessions that ran wrapped code (and so have the prelude installed). */
+  readonly #ranCode = new WeakSet<BackendSession>();
 
   constructor(options: CodeSandboxOptions) {
     this.#options = parseOptions(codeSandboxOptionsSchema, options, 'CodeSandbox options');
@@ -235,6 +242,7 @@ export class CodeSandbox implements AsyncDisposable {
     });
     const stdout: string[] = [];
     const stderr: string[] = [];
+    let streamed = 0;
 
     let run: BackendRunResult;
     try {
@@ -242,11 +250,11 @@ export class CodeSandbox implements AsyncDisposable {
         timeoutMs,
         ...withoutUndefined({ abortSignal: options.abortSignal }),
         onStdout: (chunk) => {
+          const shown = parser.displays.length;
           const clean = parser.push(chunk);
-          if (clean.length > 0) {
-            stdout.push(clean);
-            options.onStdout?.(clean);
-          }
+          if (clean.length > 0) stdout.push(clean);
+          emitInOrder(clean, parser.displays.slice(shown), streamed, options);
+          streamed += clean.length;
         },
         onStderr: (chunk) => {
           stderr.push(chunk);
@@ -262,6 +270,10 @@ export class CodeSandbox implements AsyncDisposable {
       stdout.push(rest);
       options.onStdout?.(rest);
     }
+    // The prelude had to be installed although this session ran wrapped code before: the
+    // interpreter was replaced (a crash the service recovered from), and its variables are gone.
+    if (parser.freshInterpreter && this.#ranCode.has(session)) sessionRestarted = true;
+    this.#ranCode.add(session);
     if (run.crashed || !session.isAlive) this.#forgetSession(session);
     if (run.sessionRestarted) sessionRestarted = true;
 
@@ -299,6 +311,7 @@ export class CodeSandbox implements AsyncDisposable {
       exitCode: error !== undefined && run.exitCode === 0 ? 1 : run.exitCode,
       isError: error !== undefined || (run.exitCode !== null && run.exitCode !== 0),
       durationMs: performance.now() - started,
+      displays: parser.displays,
       figures,
       problems,
     };
@@ -316,4 +329,24 @@ export class CodeSandbox implements AsyncDisposable {
       .catch(() => undefined)
       .then(() => previous);
   }
+}
+
+/**
+ * Hands a chunk of user output and the displays its markers made to the callbacks in the order
+ * the cell produced them: each display's position splits the chunk.
+ */
+function emitInOrder(
+  text: string,
+  displays: readonly ExecutionDisplay[],
+  offset: number,
+  options: ExecuteOptions,
+): void {
+  let from = 0;
+  for (const display of displays) {
+    const at = Math.min(text.length, Math.max(from, display.position - offset));
+    if (at > from) options.onStdout?.(text.slice(from, at));
+    from = at;
+    options.onDisplay?.(display);
+  }
+  if (from < text.length) options.onStdout?.(text.slice(from));
 }

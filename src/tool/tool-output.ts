@@ -2,6 +2,7 @@ import { summarizeChart } from '../capture/chart-summary.js';
 import type { ConfigError, SandplotError } from '../errors/index.js';
 import type { ExecutionResult, FigureProblem } from '../types/index.js';
 import { isShareableUrl, type LedgerFigure } from './figure-ledger.js';
+import { outputWithDisplays } from './output-with-displays.js';
 import { MISSING_CONVERSATION_ID_TEXT } from './pool-target.js';
 import { clipLine, scrubBase64, splitBudget, truncateMiddle } from './text.js';
 import { attachImages } from './tool-images.js';
@@ -68,7 +69,11 @@ function outputSections(
   result: ExecutionResult,
   config: OutputSettings,
 ): { sections: string[]; printedAnything: boolean } {
-  const stdout = scrubBase64(result.stdout);
+  const stdout = scrubBase64(
+    outputWithDisplays(result.stdout, result.displays, {
+      maxChartSummaryChars: config.maxChartSummaryChars,
+    }),
+  );
   // The sandbox also prints the traceback to stderr; the error section carries it once.
   const traceback = result.error?.traceback.trim() ?? '';
   const stderr = scrubBase64(

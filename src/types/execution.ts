@@ -1,3 +1,4 @@
+import type { ExecutionDisplay } from './display.js';
 import type { FigureProblem, StoredFigure } from './figure.js';
 
 export interface ExecuteOptions {
@@ -13,6 +14,11 @@ export interface ExecuteOptions {
   onStdout?: (text: string) => void;
   /** Standard error as it arrives. */
   onStderr?: (text: string) => void;
+  /**
+   * Each display (the last expression's value, a `display()` call) as the cell makes it, in order
+   * with `onStdout`.
+   */
+  onDisplay?: (display: ExecutionDisplay) => void;
 }
 
 /** A Python exception, with line numbers of the user's code. */
@@ -34,6 +40,12 @@ export interface ExecutionResult {
   isError: boolean;
   error?: PythonError;
   durationMs: number;
+  /**
+   * What the cell showed as a notebook would, in order: its last expression's value (unless the
+   * cell ends in `;` or the value is None) and every `display()`; each says where in `stdout` it
+   * appeared.
+   */
+  displays: ExecutionDisplay[];
   /** In the order the code made them. */
   figures: StoredFigure[];
   /** Figures that could not be captured or stored, and why. */

@@ -73,7 +73,10 @@ def _show(value, source, execution):
     try:
         if _is_matplotlib_figure(value):
             if execution.capture:
-                _deliver_figure(execution, value)
+                # An open figure as the cell's value is sent with the others when the cell ends,
+                # in the order the code made them; display(figure) sends it where it was called.
+                if source != 'value' or not _is_open(value):
+                    _deliver_figure(execution, value)
                 return
         elif _is_plotly_figure(value):
             _show_plotly(value, source, execution)
@@ -107,6 +110,15 @@ def _show_bundle(bundle, execution):
 def _is_matplotlib_figure(value):
     module = type(value).__module__ or ''
     return module.startswith('matplotlib.') and hasattr(value, 'savefig') and hasattr(value, 'canvas')
+
+
+def _is_open(figure):
+    """True for a figure pyplot still holds (the cell's end sends it)."""
+    if 'matplotlib.pyplot' not in sys.modules:
+        return False
+    from matplotlib._pylab_helpers import Gcf
+
+    return any(manager.canvas.figure is figure for manager in Gcf.get_all_fig_managers())
 
 
 def _is_plotly_figure(value):

@@ -6,7 +6,7 @@ hash of the source, so a new version replaces an old one) and calls run() for ev
 The module is this file followed by figures.py, display.py and chart.py (one namespace).
 Results leave as one-line markers on stdout, in order with what the code prints:
     @@sandplot:{nonce}:{kind}:{base64 JSON header}:{base64 data}
-kinds: figure, figure-file (transport 'files': the figure is saved as
+kinds: fresh (the first run after the prelude was installed in this interpreter), figure, figure-file (transport 'files': the figure is saved as
 .sandplot/figures/{nonce}/figure-{index}.{ext} under the directory the process was in when the
 prelude was first installed; the host fetches and removes it), display, problem, error.
 The module imports nothing heavy, and never matplotlib, pandas, IPython or plotly: it patches
@@ -42,6 +42,8 @@ def run(code, nonce, format, dpi, max_figures, max_figure_bytes, capture, transp
     previous = _state['active']
     _state['active'] = execution
     _patch_loaded_modules()
+    if _state.pop('fresh', False):
+        execution.emit('fresh', {})
     try:
         try:
             source = a2b_base64(code).decode('utf-8')
@@ -153,7 +155,10 @@ class _Execution:
         stream.flush()
 
     def problem(self, index, reason):
-        self.emit('problem', {'index': index, 'reason': reason})
+        header = {'reason': reason}
+        if index is not None:
+            header['index'] = index
+        self.emit('problem', header)
 
     def take_index(self):
         index = self.next_index

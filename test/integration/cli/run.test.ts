@@ -18,7 +18,7 @@ describe('sandplot run', () => {
     const run = await runCli(['run', 'plot.py', '--sink', 'dir:out'], { cwd });
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(
-      /^hello\nfigure 1: out\/[0-9a-f]{32}-figure-0\.png {2}[\d,]+ bytes {2}640×480 px {2}"Line"\n$/,
+      /^hello\nText\(0\.5, 1\.0, 'Line'\)\nfigure 1: out\/[0-9a-f]{32}-figure-0\.png {2}[\d,]+ bytes {2}\d+×\d+ px {2}"Line"\n$/,
     );
     expect(await readdir(join(cwd, 'out'))).toHaveLength(1);
   });

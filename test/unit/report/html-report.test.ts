@@ -24,6 +24,7 @@ function result(overrides: Partial<ExecutionResult> = {}): ExecutionResult {
     exitCode: 0,
     isError: false,
     durationMs: 1234.5,
+    displays: [],
     figures: [],
     problems: [],
     ...overrides,

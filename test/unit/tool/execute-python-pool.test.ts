@@ -34,6 +34,7 @@ function result(overrides: Partial<ExecutionResult> = {}): ExecutionResult {
     exitCode: 0,
     isError: false,
     durationMs: 3,
+    displays: [],
     figures: [],
     problems: [],
     ...overrides,

@@ -43,6 +43,7 @@ function result(overrides: Partial<ExecutionResult> = {}): ExecutionResult {
     exitCode: 0,
     isError: false,
     durationMs: 12,
+    displays: [],
     figures: [],
     problems: [],
     ...overrides,
