@@ -116,9 +116,11 @@ def _render_figure(execution, figure):
 
 
 def _render_cropped(figure, format, dpi):
-    """The figure drawn once on its Agg canvas and cropped to its tight bounding box, or None when
-    that box reaches past the canvas (a label drawn outside it) and savefig must lay it out again.
-    Same picture as savefig(bbox_inches='tight'), one draw instead of a layout pass and a draw."""
+    """The figure drawn once on its Agg canvas and cropped to what is drawn on it, plus the
+    padding, or None when that cannot be told from the pixels: the drawing touches the canvas
+    edge (a label may reach past it) or the background is not the figure's face colour. Then
+    savefig(bbox_inches='tight') lays the figure out again. Same picture as savefig's tight box
+    in one draw, without its layout pass over every artist."""
     from io import BytesIO
 
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -126,36 +128,40 @@ def _render_cropped(figure, format, dpi):
     canvas = figure.canvas
     if type(canvas) is not FigureCanvasAgg:
         return None
+    import numpy
+    from matplotlib.colors import to_rgba
     from PIL import Image
 
     original_dpi = figure.dpi
     try:
         figure.dpi = dpi
         canvas.draw()
-        renderer = canvas.get_renderer()
-        box = figure.get_tightbbox(renderer)
-        width, height = renderer.width, renderer.height
-        pad = _PAD_INCHES * dpi
-        left = box.x0 * dpi - pad
-        right = box.x1 * dpi + pad
-        bottom = box.y0 * dpi - pad
-        top = box.y1 * dpi + pad
-        if left < -0.5 or bottom < -0.5 or right > width + 0.5 or top > height + 0.5:
-            return None
-        import math
-
-        crop = (max(0, math.floor(left)), max(0, math.floor(height - top)),
-                min(int(width), math.ceil(right)), min(int(height), math.ceil(height - bottom)))
-        image = Image.frombuffer('RGBA', (int(width), int(height)), canvas.buffer_rgba(), 'raw', 'RGBA', 0, 1)
-        image = image.crop(crop)
+        pixels = numpy.asarray(canvas.buffer_rgba())
     finally:
         figure.dpi = original_dpi
+    height, width = pixels.shape[:2]
+    background = numpy.round(numpy.array(to_rgba(figure.get_facecolor())) * 255).astype(numpy.uint8)
+    corners = pixels[[0, 0, -1, -1], [0, -1, 0, -1]]
+    if not (corners == background).all():
+        return None
+    drawn = (pixels != background).any(axis=2)
+    rows = numpy.flatnonzero(drawn.any(axis=1))
+    columns = numpy.flatnonzero(drawn.any(axis=0))
+    if rows.size == 0:
+        box = (0, 0, width, height)
+    elif rows[-1] == height - 1 or columns[-1] == width - 1 or rows[0] == 0 or columns[0] == 0:
+        return None
+    else:
+        pad = round(_PAD_INCHES * dpi)
+        box = (max(0, int(columns[0]) - pad), max(0, int(rows[0]) - pad),
+               min(width, int(columns[-1]) + 1 + pad), min(height, int(rows[-1]) + 1 + pad))
+    image = Image.fromarray(pixels[box[1]:box[3], box[0]:box[2]], 'RGBA')
     buffer = BytesIO()
     if format == 'jpeg':
         # As matplotlib's print_jpg: transparency blended against white.
-        background = Image.new('RGB', image.size, (255, 255, 255))
-        background.paste(image, mask=image.getchannel('A'))
-        background.save(buffer, format='jpeg', dpi=(dpi, dpi))
+        background_image = Image.new('RGB', image.size, (255, 255, 255))
+        background_image.paste(image, mask=image.getchannel('A'))
+        background_image.save(buffer, format='jpeg', dpi=(dpi, dpi))
     else:
         image.save(buffer, format='png', dpi=(dpi, dpi))
     return buffer.getvalue()

@@ -64,7 +64,8 @@ def _run_cell(source, filename, namespace, execution, show_value):
 
     tree = _parse_cell(source, filename)
     last = None
-    if show_value and tree.body and isinstance(tree.body[-1], ast.Expr) and not _ends_quietly(source):
+    if show_value and tree.body and isinstance(tree.body[-1], ast.Expr) and \
+            not _ends_quietly(source, tree.body[-1]):
         last = tree.body.pop()
     exec(compile(tree, filename, 'exec', dont_inherit=True), namespace)
     if last is not None:
@@ -92,21 +93,11 @@ def _parse_cell(source, filename):
         raise
 
 
-def _ends_quietly(source):
-    """True when the cell's last token is a semicolon (IPython then shows no value)."""
-    import io
-    import tokenize
-
-    last = None
-    skip = (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.ENDMARKER, tokenize.INDENT,
-            tokenize.DEDENT)
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(source).readline):
-            if token.type not in skip:
-                last = token
-    except (tokenize.TokenError, SyntaxError):
-        return False
-    return last is not None and last.type == tokenize.OP and last.string == ';'
+def _ends_quietly(source, last):
+    """True when a semicolon follows the cell's last expression (IPython then shows no value)."""
+    lines = source.splitlines()
+    rest = lines[last.end_lineno - 1][last.end_col_offset:] if last.end_lineno <= len(lines) else ''
+    return rest.lstrip().startswith(';')
 
 
 class _Execution:
