@@ -1,6 +1,7 @@
 import { InvalidInputError } from '../errors/index.js';
 import type {
   CapturedFigure,
+  CapturedFile,
   ExecutionDisplay,
   FigureProblem,
   FileFigure,
@@ -9,7 +10,7 @@ import type {
 import { DEFAULT_CAPTURE } from './capture-options.js';
 import { formatBytes } from './format-bytes.js';
 import { DISPLAY_LIMITS } from './read-display.js';
-import { headerIndex, readMarker } from './read-marker.js';
+import { headerIndex, type MarkerLimits, readMarker } from './read-marker.js';
 
 export interface FigureMarkerOptions {
   /** The nonce the code was wrapped with: only markers carrying it are read. */
@@ -21,6 +22,12 @@ export interface FigureMarkerOptions {
    * figures are listed in `problems`. @default 8000
    */
   maxFigureSidePixels?: number;
+  /**
+   * Limits on the files the code wrote (`file` markers); without them, file markers are refused.
+   * Count, total bytes and one file per path are held to as each marker arrives, before its data
+   * is decoded.
+   */
+  files?: { maxFiles: number; maxFileBytes: number; maxTotalBytes: number };
 }
 
 /** Reads markers out of stdout as it arrives, in chunks split anywhere. */
@@ -38,6 +45,10 @@ export interface FigureMarkerParser {
   readonly displays: ExecutionDisplay[];
   /** The run installed the prelude: the interpreter had not run wrapped code before. */
   readonly freshInterpreter: boolean;
+  /** Files the code wrote, with their bytes, in the order they arrived. */
+  readonly files: CapturedFile[];
+  /** Files the code wrote that stayed in the sandbox (transport 'files'): their paths. */
+  readonly fileRefs: string[];
 }
 
 // Room for a marker's kind and JSON header (an error's traceback can be long).
@@ -60,11 +71,13 @@ class MarkerParser implements FigureMarkerParser {
   readonly fileFigures: FileFigure[] = [];
   readonly problems: FigureProblem[] = [];
   readonly displays: ExecutionDisplay[] = [];
+  readonly files: CapturedFile[] = [];
+  readonly fileRefs: string[] = [];
   error: PythonError | undefined;
   freshInterpreter = false;
 
   readonly #prefix: string;
-  readonly #limits: { maxFigureBytes: number; maxFigureSidePixels: number };
+  readonly #limits: MarkerLimits;
   readonly #maxMarkerChars: number;
   // Outside a marker: the end of the output that may be the start of the prefix.
   #held = '';
@@ -98,6 +111,27 @@ class MarkerParser implements FigureMarkerParser {
     }
     this.#prefix = `@@sandplot:${options.nonce}:`;
     this.#limits = { maxFigureBytes, maxFigureSidePixels };
+    const files = options.files;
+    if (files !== undefined) {
+      const admitted = new Set<string>();
+      let totalBytes = 0;
+      this.#limits.files = {
+        maxFileBytes: files.maxFileBytes,
+        // The sandbox keeps these limits itself; code that read the nonce could print more.
+        admit: (path, byteLength) => {
+          if (admitted.has(path)) return 'a second file with the same path was refused';
+          if (admitted.size >= files.maxFiles) {
+            return `over maxFiles (${files.maxFiles}): not collected`;
+          }
+          if (totalBytes + byteLength > files.maxTotalBytes) {
+            return `the files of this call would be over maxTotalBytes (${formatBytes(files.maxTotalBytes)}): not collected`;
+          }
+          admitted.add(path);
+          totalBytes += byteLength;
+          return undefined;
+        },
+      };
+    }
     this.#maxMarkerChars = Math.ceil(maxFigureBytes / 3) * 4 + MAX_HEADER_CHARS;
   }
 
@@ -234,6 +268,12 @@ class MarkerParser implements FigureMarkerParser {
         return;
       case 'fresh':
         this.freshInterpreter = true;
+        return;
+      case 'file':
+        this.files.push(record.file);
+        return;
+      case 'file-ref':
+        this.fileRefs.push(record.path);
         return;
       case 'fault':
         this.#problem(record.index, record.reason);

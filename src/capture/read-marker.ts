@@ -1,5 +1,7 @@
+import { fileMediaType } from '../internal/file-media-type.js';
 import type {
   CapturedFigure,
+  CapturedFile,
   FigureMediaType,
   FigureProblem,
   FileFigure,
@@ -10,6 +12,7 @@ import { formatBytes } from './format-bytes.js';
 import { decodeBase64, decodedLength, decodeHeader, splitMarker } from './marker-encoding.js';
 import { readChart } from './read-chart.js';
 import { type DisplayRecord, readDisplay } from './read-display.js';
+import { sandboxPathProblem } from './sandbox-path.js';
 
 /** What one marker said; a `fault` is a marker that could not be read (a `parse` problem). */
 export type MarkerRecord =
@@ -18,6 +21,9 @@ export type MarkerRecord =
   | { kind: 'error'; error: PythonError }
   | { kind: 'problem'; problem: FigureProblem }
   | { kind: 'display'; display: DisplayRecord }
+  | { kind: 'file'; file: CapturedFile }
+  /** A file saved in the sandbox (transport 'files'), to be read from `path`. */
+  | { kind: 'file-ref'; path: string }
   /** The prelude was installed by this run: the interpreter is new. */
   | { kind: 'fresh' }
   | { kind: 'fault'; index: number | undefined; reason: string };
@@ -26,6 +32,15 @@ export type MarkerRecord =
 export interface MarkerLimits {
   maxFigureBytes: number;
   maxFigureSidePixels: number;
+  /**
+   * For `file` markers: the largest file, and the parser's admission (count, total bytes, one
+   * marker per path), asked before the data is decoded; it returns why a file is refused.
+   * Without it, file markers are refused (the files were not asked for).
+   */
+  files?: {
+    maxFileBytes: number;
+    admit: (path: string, byteLength: number) => string | undefined;
+  };
 }
 
 const MEDIA_TYPES: Readonly<Record<string, FigureMediaType>> = {
@@ -61,6 +76,9 @@ export function readMarker(line: string, limits: MarkerLimits): MarkerRecord {
     }
     case 'fresh':
       return { kind: 'fresh' };
+    case 'file':
+    case 'file-ref':
+      return readFileMarker(kind, header, data, limits);
     default:
       return fault(indexOf(header), `unknown marker kind ${describeKind(kind)}`);
   }
@@ -149,6 +167,45 @@ function addChart(figure: FileFigure, header: Record<string, unknown>): void {
   }
 }
 
+function readFileMarker(
+  kind: 'file' | 'file-ref',
+  header: Record<string, unknown>,
+  data: string,
+  limits: MarkerLimits,
+): MarkerRecord {
+  const { path } = header;
+  const problem = sandboxPathProblem(path);
+  if (problem !== undefined) return fault(undefined, `malformed ${kind} marker: ${problem}`);
+  const filePath = path as string;
+  const refuse = (reason: string): MarkerRecord => ({
+    kind: 'problem',
+    problem: { stage: 'parse', path: filePath, reason: `${JSON.stringify(filePath)}: ${reason}` },
+  });
+  if (limits.files === undefined) return refuse('files were not asked for; the marker was ignored');
+  const byteLength = kind === 'file' ? decodedLength(data) : Number(header.size);
+  if (!Number.isSafeInteger(byteLength) || byteLength < 0) {
+    return refuse('the marker has no valid "size"');
+  }
+  if (byteLength > limits.files.maxFileBytes) {
+    return refuse(
+      `${formatBytes(byteLength)}, over maxFileBytes (${formatBytes(limits.files.maxFileBytes)}): not collected`,
+    );
+  }
+  const refused = limits.files.admit(filePath, byteLength);
+  if (refused !== undefined) return refuse(refused);
+  if (kind === 'file-ref') {
+    return data === ''
+      ? { kind: 'file-ref', path: filePath }
+      : refuse('a file-ref marker carries no data');
+  }
+  const bytes = decodeBase64(data);
+  if (bytes === undefined) return refuse('the file data is not valid base64');
+  return {
+    kind: 'file',
+    file: { path: filePath, mediaType: fileMediaType(filePath), data: new Uint8Array(bytes) },
+  };
+}
+
 function readError(header: Record<string, unknown>): MarkerRecord {
   const { name, value, traceback } = header;
   if (typeof name !== 'string' || typeof value !== 'string' || typeof traceback !== 'string') {
@@ -170,6 +227,9 @@ function readProblem(header: Record<string, unknown>): MarkerRecord {
   }
   const problem: FigureProblem = { stage: 'capture', reason: header.reason };
   if (index !== undefined) problem.index = index;
+  if (header.path !== undefined && sandboxPathProblem(header.path) === undefined) {
+    problem.path = header.path as string;
+  }
   return { kind: 'problem', problem };
 }
 

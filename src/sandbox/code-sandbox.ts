@@ -19,12 +19,17 @@ import {
   codeSandboxOptionsSchema,
   executeOptionsSchema,
   type ResolvedCodeSandboxOptions,
+  type WriteFilesOptions,
   writeFilesInputSchema,
+  writeFilesOptionsSchema,
 } from './code-sandbox-options.js';
 import { collectFigures } from './collect-figures.js';
+import { collectFiles } from './collect-files.js';
 import { removeFigureFiles } from './figure-file-transport.js';
+import { type InputFileInfo, InputFiles } from './input-files.js';
 import { describeRunError } from './run-error.js';
 import { storeFigures } from './store-figures.js';
+import { storeFiles } from './store-files.js';
 
 /**
  * A Python sandbox for one conversation: the session starts on first use (exactly once, even
@@ -46,6 +51,10 @@ export class CodeSandbox implements AsyncDisposable {
   #attachTo: string | undefined;
   /** Sessions that ran wrapped code (and so have the prelude installed). */
   readonly #ranCode = new WeakSet<BackendSession>();
+  /** Files given with writeFiles, written again into a session that replaces a lost one. */
+  readonly #inputs = new InputFiles();
+  /** A session was started before: the next one replaces it and gets the kept files. */
+  #hadSession = false;
 
   constructor(options: CodeSandboxOptions) {
     this.#options = parseOptions(codeSandboxOptionsSchema, options, 'CodeSandbox options');
@@ -82,8 +91,12 @@ export class CodeSandbox implements AsyncDisposable {
     return this.#serial(options.abortSignal, () => this.#execute(code, options));
   }
 
-  /** Writes files into the sandbox's working directory (paths relative to it). */
-  writeFiles(files: SandboxFile[], options: { abortSignal?: AbortSignal } = {}): Promise<void> {
+  /**
+   * Writes files into the sandbox's working directory (paths relative to it). They are kept
+   * (in memory) and written again into any session that replaces a lost one, before the next call
+   * runs, so a restart does not lose the user's data set; `keep: false` writes them once.
+   */
+  writeFiles(files: SandboxFile[], options: WriteFilesOptions = {}): Promise<void> {
     try {
       parseOptions(
         writeFilesInputSchema,
@@ -91,6 +104,7 @@ export class CodeSandbox implements AsyncDisposable {
         'writeFiles files (expected [{ path, content: string | Uint8Array }])',
         'input',
       );
+      parseOptions(writeFilesOptionsSchema, options, 'writeFiles options', 'input');
       this.#checkOpen();
     } catch (error) {
       return Promise.reject(error);
@@ -98,7 +112,14 @@ export class CodeSandbox implements AsyncDisposable {
     return this.#serial(options.abortSignal, async () => {
       const session = await this.#ensureSession(options.abortSignal);
       await session.writeFiles(files, withoutUndefined({ abortSignal: options.abortSignal }));
+      if (options.keep === false) this.#inputs.forget(files.map((file) => file.path));
+      else this.#inputs.remember(files);
     });
+  }
+
+  /** The files kept from `writeFiles` (names and sizes, in path order). */
+  get inputFiles(): InputFileInfo[] {
+    return this.#inputs.list();
   }
 
   /** Reads a file from the sandbox's working directory, byte for byte. */
@@ -201,13 +222,22 @@ export class CodeSandbox implements AsyncDisposable {
           ? backend.attachSession(attachTo, withoutUndefined({ abortSignal }))
           : backend.createSession(withoutUndefined({ abortSignal })),
       )
-      .then((session) => {
+      .then(async (session) => {
         if (this.#closed) {
           void session.close();
           throw new SessionError('This CodeSandbox was closed while its session was starting.', {
             code: 'SESSION_CLOSED',
           });
         }
+        if (this.#hadSession && this.#inputs.size > 0) {
+          try {
+            await session.writeFiles(this.#inputs.files(), withoutUndefined({ abortSignal }));
+          } catch (error) {
+            await session.close().catch(() => undefined);
+            throw error;
+          }
+        }
+        this.#hadSession = true;
         this.#session = session;
         return session;
       })
@@ -233,12 +263,13 @@ export class CodeSandbox implements AsyncDisposable {
 
     const executionId = randomBytes(16).toString('hex');
     const nonce = createNonce();
-    const { capture } = this.#options;
+    const { capture, outputFiles } = this.#options;
     const timeoutMs = options.timeoutMs ?? this.#options.timeoutMs;
     const parser = createFigureMarkerParser({
       nonce,
       maxFigureBytes: capture.maxFigureBytes,
       maxFigureSidePixels: capture.maxFigureSidePixels,
+      ...(outputFiles.enabled ? { files: outputFiles } : {}),
     });
     const stdout: string[] = [];
     const stderr: string[] = [];
@@ -246,7 +277,7 @@ export class CodeSandbox implements AsyncDisposable {
 
     let run: BackendRunResult;
     try {
-      run = await session.runCode(wrapPythonCode(code, { nonce, ...capture }), {
+      run = await session.runCode(wrapPythonCode(code, { nonce, ...capture, files: outputFiles }), {
         timeoutMs,
         ...withoutUndefined({ abortSignal: options.abortSignal }),
         onStdout: (chunk) => {
@@ -301,6 +332,18 @@ export class CodeSandbox implements AsyncDisposable {
       abortSignal: options.abortSignal,
       problems,
     });
+    const written = await collectFiles(session, parser, {
+      limits: outputFiles,
+      abortSignal: options.abortSignal,
+      problems,
+    });
+    const files = await storeFiles(this.#options.imageSink, written, {
+      executionId,
+      sessionId: session.id,
+      ...withoutUndefined({ abortSignal: options.abortSignal }),
+      reportProblem: (problem) => problems.push({ ...problem, reason: String(problem.reason) }),
+      problems,
+    });
 
     const result: ExecutionResult = {
       executionId,
@@ -313,10 +356,14 @@ export class CodeSandbox implements AsyncDisposable {
       durationMs: performance.now() - started,
       displays: parser.displays,
       figures,
+      files,
       problems,
     };
     if (error) result.error = error;
-    if (sessionRestarted) result.sessionRestarted = true;
+    if (sessionRestarted) {
+      result.sessionRestarted = true;
+      if (this.#inputs.size > 0 && !run.sessionRestarted) result.inputFilesRestored = true;
+    }
     return result;
   }
 

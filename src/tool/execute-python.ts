@@ -116,12 +116,12 @@ export function createExecutePythonTool<TContext = unknown>(
         if (settings.onSandboxError === 'throw') throw error;
         return withConversation(sandboxFailureOutput(error), conversationId);
       }
-      const figures = runsOn
-        .ledgerFor(conversationId)
-        .record(
-          result.figures,
-          withoutUndefined({ executionId: result.executionId, description: what }),
-        );
+      const ledger = runsOn.ledgerFor(conversationId);
+      const figures = ledger.record(
+        result.figures,
+        withoutUndefined({ executionId: result.executionId, description: what }),
+      );
+      ledger.recordFiles(result.files ?? [], { executionId: result.executionId });
       return withConversation(
         await buildToolOutput(result, figures, settings, invokeOptions.abortSignal),
         conversationId,

@@ -2,6 +2,7 @@ import { summarizeChart } from '../capture/chart-summary.js';
 import type { ConfigError, SandplotError } from '../errors/index.js';
 import type { ExecutionResult, FigureProblem } from '../types/index.js';
 import { isShareableUrl, type LedgerFigure } from './figure-ledger.js';
+import { fileLabel, filesSection } from './files-section.js';
 import { outputWithDisplays } from './output-with-displays.js';
 import { MISSING_CONVERSATION_ID_TEXT } from './pool-target.js';
 import { clipLine, scrubBase64, splitBudget, truncateMiddle } from './text.js';
@@ -31,7 +32,9 @@ export async function buildToolOutput(
   const sections: string[] = [];
   if (result.sessionRestarted) {
     sections.push(
-      'Note: the sandbox was restarted before this call: variables, imports and files from earlier calls are gone; recompute what you need.',
+      result.inputFilesRestored
+        ? 'Note: the sandbox was restarted before this call: variables, imports and files the code wrote in earlier calls are gone (the input files were written again); recompute what you need.'
+        : 'Note: the sandbox was restarted before this call: variables, imports and files from earlier calls are gone; recompute what you need.',
     );
   }
   const printed = outputSections(result, config);
@@ -46,11 +49,13 @@ export async function buildToolOutput(
       `Figures (captured automatically; refer to them as "figure N"):\n${lines.join('\n')}`,
     );
   }
+  const files = filesSection(result.files ?? [], { includeUrls: config.includeFigureUrls });
+  if (files) sections.push(files);
   if (result.problems.length > 0) sections.push(problemsSection(result.problems, figures));
 
   if (sections.length === 0 || (!printed.printedAnything && !result.isError)) {
     sections.unshift(
-      figures.length > 0
+      figures.length > 0 || (result.files ?? []).length > 0
         ? 'The code ran without printing anything.'
         : 'The code ran without printing anything and made no figures.',
     );
@@ -148,14 +153,19 @@ function problemsSection(problems: readonly FigureProblem[], figures: readonly L
     .map((problem) => `- ${describeProblem(problem, byIndex)}`);
   const unlisted = problems.length - listed.length;
   if (unlisted > 0) listed.push(`- … and ${unlisted} more (see result.problems)`);
-  return `Figures not delivered:\n${listed.join('\n')}`;
+  const heading = problems.some((problem) => problem.path !== undefined)
+    ? 'Figures and files not delivered'
+    : 'Figures not delivered';
+  return `${heading}:\n${listed.join('\n')}`;
 }
 
 function describeProblem(problem: FigureProblem, figures: Map<number, LedgerFigure>): string {
   const which =
-    problem.index === undefined
-      ? 'a figure'
-      : (figures.get(problem.index)?.label ?? `figure #${problem.index + 1} of this call`);
+    problem.path !== undefined
+      ? `file ${fileLabel(problem.path)}`
+      : problem.index === undefined
+        ? 'a figure'
+        : (figures.get(problem.index)?.label ?? `figure #${problem.index + 1} of this call`);
   const where = problem.sink ? ` (sink ${problem.sink})` : '';
   return `${which}: ${problem.stage} failed${where}: ${clipLine(scrubBase64(problem.reason), MAX_PROBLEM_CHARS)}`;
 }

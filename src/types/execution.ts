@@ -1,5 +1,6 @@
 import type { ExecutionDisplay } from './display.js';
 import type { FigureProblem, StoredFigure } from './figure.js';
+import type { StoredFile } from './file.js';
 
 export interface ExecuteOptions {
   /** What the code does, in a few words; kept for logs and tools. */
@@ -48,8 +49,15 @@ export interface ExecutionResult {
   displays: ExecutionDisplay[];
   /** In the order the code made them. */
   figures: StoredFigure[];
-  /** Figures that could not be captured or stored, and why. */
+  /**
+   * Files the code created or changed in the working directory, stored by the sink, in path
+   * order (each once, at its final content).
+   */
+  files: StoredFile[];
+  /** Figures and files that could not be captured or stored, and why. */
   problems: FigureProblem[];
   /** The previous session was lost (expired or crashed): variables from earlier calls are gone. */
   sessionRestarted?: boolean;
+  /** With `sessionRestarted`: the files kept from `writeFiles` were written into the new session. */
+  inputFilesRestored?: boolean;
 }

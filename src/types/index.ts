@@ -20,3 +20,4 @@ export type {
   FileFigure,
   StoredFigure,
 } from './figure.js';
+export type { CapturedFile, OutputFileOptions, StoredFile } from './file.js';

@@ -3,10 +3,11 @@ notebook shows: the output, the last expression's value, what display() shows, a
 
 wrap-code.ts installs this source once per process as a module in sys.modules (named after a
 hash of the source, so a new version replaces an old one) and calls run() for every execution.
-The module is this file followed by figures.py, display.py and chart.py (one namespace).
+The module is this file followed by figures.py, display.py, files.py and chart.py (one namespace).
 Results leave as one-line markers on stdout, in order with what the code prints:
     @@sandplot:{nonce}:{kind}:{base64 JSON header}:{base64 data}
-kinds: fresh (the first run after the prelude was installed in this interpreter), figure, figure-file (transport 'files': the figure is saved as
+kinds: fresh (the first run after the prelude was installed in this interpreter), file and file-ref
+(a file the cell wrote: its bytes, or with transport 'files' only its path), figure, figure-file (transport 'files': the figure is saved as
 .sandplot/figures/{nonce}/figure-{index}.{ext} under the directory the process was in when the
 prelude was first installed; the host fetches and removes it), display, problem, error.
 The module imports nothing heavy, and never matplotlib, pandas, IPython or plotly: it patches
@@ -28,7 +29,7 @@ _state = {'cells': 0, 'active': None, 'capturing': False, 'base': None}
 
 
 def run(code, nonce, format, dpi, max_figures, max_figure_bytes, capture, transport='stdout', chart=True,
-        max_side_pixels=None, tight=True, show_value=True):
+        max_side_pixels=None, tight=True, files=None, show_value=True):
     """Runs base64 UTF-8 `code` in the caller's globals, as a notebook cell."""
     namespace = sys._getframe(1).f_globals
     execution = _Execution(sys.stdout, nonce, format, dpi, max_figures, max_figure_bytes, transport)
@@ -36,6 +37,7 @@ def run(code, nonce, format, dpi, max_figures, max_figure_bytes, capture, transp
     execution.chart = chart
     execution.max_side_pixels = max_side_pixels
     execution.tight = tight
+    execution.files = files
     stderr = sys.stderr
     _state['cells'] += 1
     filename = '<cell-%d>' % _state['cells']
@@ -44,6 +46,7 @@ def run(code, nonce, format, dpi, max_figures, max_figure_bytes, capture, transp
     _patch_loaded_modules()
     if _state.pop('fresh', False):
         execution.emit('fresh', {})
+    _start_files(execution)
     try:
         try:
             source = a2b_base64(code).decode('utf-8')
@@ -55,6 +58,7 @@ def run(code, nonce, format, dpi, max_figures, max_figure_bytes, capture, transp
         _state['active'] = previous
         if capture:
             _capture_open_figures(execution)
+        _send_files(execution)
 
 
 def _run_cell(source, filename, namespace, execution, show_value):
@@ -103,7 +107,7 @@ def _ends_quietly(source, last):
 class _Execution:
     __slots__ = ('stdout', 'nonce', 'format', 'dpi', 'max_figures', 'max_figure_bytes', 'transport',
                  'next_index', 'capture', 'chart', 'pid', 'max_side_pixels', 'tight', 'delivered',
-                 'saved', 'saved_over')
+                 'saved', 'saved_over', 'files')
 
     def __init__(self, stdout, nonce, format, dpi, max_figures, max_figure_bytes, transport):
         self.stdout = stdout
@@ -124,6 +128,9 @@ class _Execution:
         self.delivered = []
         self.saved = []
         self.saved_over = 0
+        # The limits on files sent back (maxFiles, maxFileBytes, maxTotalBytes, maxEntries), or
+        # None when files are not collected.
+        self.files = None
 
     def emit(self, kind, header, data=b''):
         import json
@@ -150,6 +157,9 @@ class _Execution:
         if index is not None:
             header['index'] = index
         self.emit('problem', header)
+
+    def file_problem(self, path, reason):
+        self.emit('problem', {'path': path, 'reason': '%s: %s' % (path, reason)})
 
     def take_index(self):
         index = self.next_index

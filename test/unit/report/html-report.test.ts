@@ -25,6 +25,7 @@ function result(overrides: Partial<ExecutionResult> = {}): ExecutionResult {
     isError: false,
     durationMs: 1234.5,
     displays: [],
+    files: [],
     figures: [],
     problems: [],
     ...overrides,

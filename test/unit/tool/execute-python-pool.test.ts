@@ -35,6 +35,7 @@ function result(overrides: Partial<ExecutionResult> = {}): ExecutionResult {
     isError: false,
     durationMs: 3,
     displays: [],
+    files: [],
     figures: [],
     problems: [],
     ...overrides,

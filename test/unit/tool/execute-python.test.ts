@@ -44,6 +44,7 @@ function result(overrides: Partial<ExecutionResult> = {}): ExecutionResult {
     isError: false,
     durationMs: 12,
     displays: [],
+    files: [],
     figures: [],
     problems: [],
     ...overrides,
