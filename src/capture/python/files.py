@@ -33,6 +33,10 @@ _WATCH_MASK = (_IN_MODIFY | _IN_ATTRIB | _IN_CLOSE_WRITE | _IN_MOVED_FROM | _IN_
                _IN_DELETE | _IN_DELETE_SELF | _IN_ONLYDIR | _IN_DONT_FOLLOW)
 
 
+# Files over maxFiles named in problems one by one; the rest are counted in one problem.
+_NAMED_PROBLEMS = 20
+
+
 def _skipped_name(name):
     return name.startswith('.') or name == '__pycache__'
 
@@ -237,10 +241,14 @@ def _send_files(execution):
                           'not all looked for' % limits['maxEntries'])
     total = 0
     sent = 0
+    over_count = []
     for path in changed:
         size = watch.snapshot.get(path, (0,))[0]
         if sent >= limits['maxFiles']:
-            execution.file_problem(path, 'over maxFiles (%d): not collected' % limits['maxFiles'])
+            # Named one by one up to a point; a loop that wrote thousands gets one line for the rest.
+            if len(over_count) < _NAMED_PROBLEMS:
+                execution.file_problem(path, 'over maxFiles (%d): not collected' % limits['maxFiles'])
+            over_count.append(path)
             continue
         if size > limits['maxFileBytes']:
             execution.file_problem(path, '%s, over maxFileBytes (%s): not collected' % (
@@ -262,6 +270,9 @@ def _send_files(execution):
             execution.emit('file-ref', header)
         else:
             execution.emit('file', header, data)
+    if len(over_count) > _NAMED_PROBLEMS:
+        execution.problem(None, '%d more files written by this call were not collected: over maxFiles (%d)' % (
+            len(over_count) - _NAMED_PROBLEMS, limits['maxFiles']))
 
 
 def _read_regular_file(path, limit):
