@@ -4,6 +4,7 @@ import type { ExecutionResult, FigureProblem, StoredFigure } from '../types/inde
 import { chartOf, renderChart } from './chart-html.js';
 import { escapeHtml } from './escape-html.js';
 import { embedFigure, type FigureEmbedding } from './figure-embedding.js';
+import { renderFiles } from './files-html.js';
 import { renderOutput } from './output-html.js';
 import { reportStyle } from './report-style.js';
 
@@ -68,6 +69,7 @@ export async function renderHtmlReport(
     renderStderr(result),
     renderError(result),
     renderFigures(result.figures, embeddings),
+    renderFiles(result.files ?? []),
     renderProblems(result.problems),
   ];
   return `<!DOCTYPE html>

@@ -238,6 +238,11 @@ export class CodeSandbox implements AsyncDisposable {
           }
         }
         this.#hadSession = true;
+        // A backend that replaces its service session in place (AgentCore, at expiry) writes the
+        // kept files into the new one before the next call runs there.
+        session.onReplaced?.(async () => {
+          if (this.#inputs.size > 0) await session.writeFiles(this.#inputs.files());
+        });
         this.#session = session;
         return session;
       })
@@ -362,7 +367,7 @@ export class CodeSandbox implements AsyncDisposable {
     if (error) result.error = error;
     if (sessionRestarted) {
       result.sessionRestarted = true;
-      if (this.#inputs.size > 0 && !run.sessionRestarted) result.inputFilesRestored = true;
+      if (this.#inputs.size > 0) result.inputFilesRestored = true;
     }
     return result;
   }

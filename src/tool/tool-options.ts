@@ -39,6 +39,7 @@ export const toolOptionsSchema = outputOptionsSchema
       .default(DEFAULT_TOOL_NAME),
     description: z.string().min(1).default(DEFAULT_TOOL_DESCRIPTION),
     extraDescription: z.string().optional(),
+    listInputFiles: z.boolean().default(true),
     timeoutMs: z.number().int().positive().optional(),
     onSandboxError: z.enum(['result', 'throw']).default('result'),
     conversationId: z

@@ -50,6 +50,8 @@ export interface ExecutePythonSandbox {
   readonly backendName?: string;
   /** The current session's id, recorded on the span (a CodeSandbox has it). */
   readonly sessionId?: string | undefined;
+  /** The files given with `writeFiles` (a CodeSandbox has them), listed in the description. */
+  readonly inputFiles?: readonly { path: string; byteLength: number }[];
 }
 
 /** What the tool runs on: one sandbox (one conversation), or a pool (a sandbox per conversation). */
@@ -62,6 +64,14 @@ export interface ExecutePythonToolOptions<TContext = unknown> {
   description?: string;
   /** Added to the default description, e.g. which files are in the working directory. */
   extraDescription?: string;
+  /**
+   * Tell the model, at the end of the description, which input files the sandbox has (their
+   * names and sizes, from `writeFiles`), so it does not have to ask or look. The description is
+   * read again each time, so it follows later `writeFiles` calls. On a pool, where each
+   * conversation has its own files, nothing is listed.
+   * @default true
+   */
+  listInputFiles?: boolean;
   /** Characters of stdout plus stderr the model sees; the middle of longer output is cut. @default 20000 */
   maxOutputChars?: number;
   /** Characters of the Python traceback the model sees; its end is kept. @default 4000 */
