@@ -11,6 +11,7 @@ import type {
   ExecutePythonToolOutput,
 } from '../tool/tool-types.js';
 import type { ExecutionResult } from '../types/index.js';
+import { withClippedTitles } from './shared/clip-titles.js';
 import {
   type ConversationFigures,
   defineConversationFigures,
@@ -56,7 +57,7 @@ export function toLangChainContent(output: ExecutePythonToolOutput): LangChainTo
 /**
  * The execute_python tool as a LangChain.js StructuredTool with `responseFormat:
  * 'content_and_artifact'`: the ToolMessage content is the text plus image blocks, its artifact the
- * ExecutionResult (undefined when the code did not run), and its status `error` when the Python
+ * ExecutionResult (undefined when the code did not run; figure titles clipped as the model saw them), and its status `error` when the Python
  * raised (images still attached), the input was invalid or the sandbox failed.
  */
 export class ExecutePythonLangChainTool
@@ -141,7 +142,7 @@ export class ExecutePythonLangChainTool
       ...(typeof toolCallId === 'string' ? { toolCallId } : {}),
       ...(config?.signal ? { abortSignal: config.signal } : {}),
     });
-    return [toLangChainContent(output), output.result];
+    return [toLangChainContent(output), output.result && withClippedTitles(output.result)];
   }
 }
 

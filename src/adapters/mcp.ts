@@ -22,7 +22,7 @@ import {
 import type { ExecutePythonSandbox, ExecutePythonToolOptions } from '../tool/tool-types.js';
 import { createFigureStore } from './mcp/figure-store.js';
 import { registerFileResources } from './mcp/file-resources.js';
-import { figureResourceUri, toMcpToolResult } from './mcp/tool-result.js';
+import { figureResourceFields, figureResourceUri, toMcpToolResult } from './mcp/tool-result.js';
 import { conversationIdIn } from './shared/conversation-id.js';
 import { toBase64 } from './shared/image-base64.js';
 
@@ -220,11 +220,7 @@ export function createMcpServer(
         list: (extra) => ({
           resources: figuresOf(extra).map((figure) => ({
             uri: figureResourceUri(figure.ref),
-            name: figure.label,
-            ...(figure.title ? { title: figure.title } : {}),
-            mimeType: figure.mediaType,
-            size: figure.byteLength,
-            ...(figure.description ? { description: figure.description } : {}),
+            ...figureResourceFields(figure),
           })),
         }),
       }),

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { access, constants, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import { ConfigError, errorMessage } from '../errors/index.js';
+import { terminalLine } from '../internal/terminal-safe.js';
 import { type HtmlReportOptions, renderHtmlReport } from '../report/html-report.js';
 import type { ExecutionResult } from '../types/index.js';
 
@@ -64,5 +65,7 @@ export async function writeReport(
 
 /** The line the commands print for a written report. */
 export function reportLine(path: string, bytes: number): string {
-  return `report: ${relative(process.cwd(), path) || path}  ${bytes.toLocaleString('en-US')} bytes`;
+  return terminalLine(
+    `report: ${relative(process.cwd(), path) || path}  ${bytes.toLocaleString('en-US')} bytes`,
+  );
 }

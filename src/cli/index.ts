@@ -1,5 +1,6 @@
 import { version } from '../../package.json';
 import { SandplotError } from '../errors/index.js';
+import { stripControls } from '../internal/terminal-safe.js';
 import { demoCommand, demoUsage } from './demo-command.js';
 import { doctorCommand, doctorUsage } from './doctor-command.js';
 import { emulatorCommand, emulatorUsage } from './emulator-command.js';
@@ -61,17 +62,18 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     if (SandplotError.isInstance(error)) {
-      process.stderr.write(`sandplot: ${error.message} [${error.code}]\n`);
+      // A message can quote what a sandbox or server said: no control reaches the terminal.
+      process.stderr.write(`sandplot: ${stripControls(error.message)} [${error.code}]\n`);
       process.exitCode = error.code === 'INVALID_INPUT' || error.code === 'CONFIG_INVALID' ? 2 : 3;
     } else if (
       error instanceof TypeError &&
       (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
     ) {
-      process.stderr.write(`sandplot: ${error.message}\n\n${usage}\n`);
+      process.stderr.write(`sandplot: ${stripControls(error.message)}\n\n${usage}\n`);
       process.exitCode = 2;
     } else {
       process.stderr.write(
-        `sandplot: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+        `sandplot: ${stripControls(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`,
       );
       process.exitCode = 3;
     }

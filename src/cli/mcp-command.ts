@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, errorMessage, InvalidInputError } from '../errors/index.js';
+import { terminalLine } from '../internal/terminal-safe.js';
 import { CodeSandbox } from '../sandbox/code-sandbox.js';
 import { backendArgumentOptions, backendFromOptions, backendUsage } from './backend-option.js';
 import { sinkArgumentOptions, sinkFromOptions, sinkUsage } from './sink-option.js';
@@ -79,7 +80,7 @@ export async function mcpCommand(argv: string[]): Promise<number> {
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
   });
   const server = createMcpServer(sandbox, { imagesForModel: images });
-  const log = (message: string) => process.stderr.write(`sandplot mcp: ${message}\n`);
+  const log = (message: string) => process.stderr.write(`sandplot mcp: ${terminalLine(message)}\n`);
 
   let stopped: (reason: string) => void = () => undefined;
   const stop = new Promise<string>((resolve) => {

@@ -2,7 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { text } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
 import { ConfigError, InvalidInputError } from '../errors/index.js';
+import { terminalLine } from '../internal/terminal-safe.js';
 import { CodeSandbox } from '../sandbox/code-sandbox.js';
+import { clipLine } from '../tool/text.js';
 import type { ExecutionResult } from '../types/index.js';
 import { backendArgumentOptions, backendFromOptions, backendUsage } from './backend-option.js';
 import { figureLine, fileLine } from './figure-line.js';
@@ -93,7 +95,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     spinner.stop();
   }
   if (values.json) {
-    process.stdout.write(`${JSON.stringify(result, jsonReplacer, 2)}\n`);
+    process.stdout.write(`${resultJson(result)}\n`);
   } else {
     printSummary(result);
   }
@@ -110,27 +112,49 @@ export async function runCommand(argv: string[]): Promise<number> {
   return result.isError ? 1 : 0;
 }
 
-/** Figure lines on stdout; problems and errors the code did not print itself on stderr. */
+// A problem reason the code forged can be long: the terminal gets its start.
+const MAX_REASON_CHARS = 500;
+
+/**
+ * Figure lines on stdout; problems and errors the code did not print itself on stderr. Every line
+ * is the command's own: what the code controls in it (titles, reasons, messages) is one line
+ * without control characters or escape sequences.
+ */
 export function printSummary(result: ExecutionResult): void {
   for (const figure of result.figures) process.stdout.write(`${figureLine(figure)}\n`);
   for (const file of result.files) process.stdout.write(`${fileLine(file)}\n`);
   for (const problem of result.problems) {
     const which =
       problem.path !== undefined
-        ? `file ${JSON.stringify(problem.path)}`
+        ? `file ${JSON.stringify(clipLine(problem.path, 200))}`
         : problem.index === undefined
           ? 'a figure'
           : `figure ${problem.index + 1}`;
+    const sink = problem.sink ? `, ${clipLine(problem.sink, 60)}` : '';
     process.stderr.write(
-      `sandplot: ${which} was not delivered (${problem.stage}${problem.sink ? `, ${problem.sink}` : ''}): ${problem.reason}\n`,
+      `${terminalLine(`sandplot: ${which} was not delivered (${problem.stage}${sink}): ${clipLine(problem.reason, MAX_REASON_CHARS)}`)}\n`,
     );
   }
   if (
     result.error &&
     (result.error.name === 'TimeoutError' || result.error.name === 'SandboxCrashed')
   ) {
-    process.stderr.write(`sandplot: ${result.error.name}: ${result.error.value}\n`);
+    process.stderr.write(
+      `${terminalLine(`sandplot: ${result.error.name}: ${clipLine(result.error.value, MAX_REASON_CHARS)}`)}\n`,
+    );
   }
+}
+
+/**
+ * The result as JSON. JSON escapes C0 controls by itself; DEL, C1 controls and the bidirectional
+ * overrides it leaves raw are escaped too (`\\u009b`), so the output is safe on a terminal and
+ * parses to the same value.
+ */
+export function resultJson(result: ExecutionResult): string {
+  return JSON.stringify(result, jsonReplacer, 2).replace(
+    /[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g,
+    (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** A figure's or file's bytes are already in its data: URL; printing them twice helps nobody. */

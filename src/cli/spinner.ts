@@ -1,3 +1,4 @@
+import { createTerminalSanitizer } from '../internal/terminal-safe.js';
 import type { ExecutionDisplay } from '../types/index.js';
 
 const frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -49,34 +50,41 @@ export function startSpinner(
 }
 
 /**
- * Output callbacks that write to the terminal, moving the spinner out of the way first. Displays
- * (the last expression's value, `display()` calls) are printed where the cell made them, on lines
- * of their own, as a notebook shows them.
+ * Output callbacks that write the code's stdout and stderr through, moving the spinner out of the
+ * way first. Displays (the last expression's value, `display()` calls) are printed where the cell
+ * made them, on lines of their own, as a notebook shows them. On a terminal the text loses its
+ * control characters and escape sequences (`stripControls`): the code must not retitle the window,
+ * clear the screen or hide a link. When a stream is piped or redirected, the code's output passes
+ * through unchanged: it is data for the next program.
  */
-export function streamAround(spinner: Spinner): {
+export function streamAround(
+  spinner: Spinner,
+  streams: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream } = process,
+): {
   onStdout: (text: string) => void;
   onStderr: (text: string) => void;
   onDisplay: (display: ExecutionDisplay) => void;
 } {
+  const writer = (stream: NodeJS.WriteStream) => {
+    const sanitizer = stream.isTTY ? createTerminalSanitizer() : undefined;
+    return (text: string) => {
+      spinner.clear();
+      stream.write(sanitizer ? sanitizer.push(text) : text);
+    };
+  };
+  const writeStdout = writer(streams.stdout);
   let atLineStart = true;
-  const write = (text: string) => {
+  const onStdout = (text: string) => {
     if (text === '') return;
-    process.stdout.write(text);
+    writeStdout(text);
     atLineStart = text.endsWith('\n');
   };
   return {
-    onStdout: (text) => {
-      spinner.clear();
-      write(text);
-    },
-    onStderr: (text) => {
-      spinner.clear();
-      process.stderr.write(text);
-    },
+    onStdout,
+    onStderr: writer(streams.stderr),
     onDisplay: (display) => {
-      spinner.clear();
-      if (!atLineStart) write('\n');
-      write(display.text.endsWith('\n') ? display.text : `${display.text}\n`);
+      if (!atLineStart) onStdout('\n');
+      onStdout(display.text.endsWith('\n') ? display.text : `${display.text}\n`);
     },
   };
 }

@@ -29,6 +29,14 @@ export interface CodeSandboxOptions {
    * `ExecutionResult.files`, stored by `imageSink`. @default see `OutputFileOptions`
    */
   outputFiles?: OutputFileOptions;
+  /**
+   * UTF-8 bytes of stdout, and separately of stderr, kept in an `ExecutionResult`. Longer output
+   * keeps its first and last half and counts the cut (`stdoutTruncatedChars`), so code that
+   * prints without end costs the host bounded memory; `onStdout`/`onStderr` still see all of it
+   * as it streams. At least 1024.
+   * @default 10485760 (10 MiB)
+   */
+  maxOutputBytes?: number;
 }
 
 const positiveInteger = z.number().int().positive();
@@ -50,6 +58,7 @@ export const codeSandboxOptionsSchema = z.strictObject({
   maxCodeBytes: positiveInteger.default(1024 * 1024),
   sessionId: z.string().min(1).optional(),
   outputFiles: outputFileOptionsSchema.prefault({}),
+  maxOutputBytes: positiveInteger.min(1024).default(10 * 1024 * 1024),
 });
 
 /** The options of a CodeSandbox with every default filled in. */

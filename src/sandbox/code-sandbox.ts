@@ -13,6 +13,7 @@ import type {
   ExecutionResult,
   FigureProblem,
 } from '../types/index.js';
+import { createBoundedOutput } from './bounded-output.js';
 import { checkCode } from './check-code.js';
 import {
   type CodeSandboxOptions,
@@ -276,8 +277,8 @@ export class CodeSandbox implements AsyncDisposable {
       maxFigureSidePixels: capture.maxFigureSidePixels,
       ...(outputFiles.enabled ? { files: outputFiles } : {}),
     });
-    const stdout: string[] = [];
-    const stderr: string[] = [];
+    const stdout = createBoundedOutput(this.#options.maxOutputBytes, 'stdout');
+    const stderr = createBoundedOutput(this.#options.maxOutputBytes, 'stderr');
     let streamed = 0;
 
     let run: BackendRunResult;
@@ -352,18 +353,24 @@ export class CodeSandbox implements AsyncDisposable {
 
     const result: ExecutionResult = {
       executionId,
-      stdout: stdout.join(''),
-      stderr: stderr.join(''),
+      stdout: stdout.text(),
+      stderr: stderr.text(),
       // The capture wrapper catches the user's exception, so the process reports success; the
       // result reports what `python script.py` would have: exit code 1.
       exitCode: error !== undefined && run.exitCode === 0 ? 1 : run.exitCode,
       isError: error !== undefined || (run.exitCode !== null && run.exitCode !== 0),
       durationMs: performance.now() - started,
-      displays: parser.displays,
+      // Positions in the kept output, which may have lost its middle (maxOutputBytes).
+      displays: parser.displays.map((display) => ({
+        ...display,
+        position: stdout.keptPosition(display.position),
+      })),
       figures,
       files,
       problems,
     };
+    if (stdout.cutChars > 0) result.stdoutTruncatedChars = stdout.cutChars;
+    if (stderr.cutChars > 0) result.stderrTruncatedChars = stderr.cutChars;
     if (error) result.error = error;
     if (sessionRestarted) {
       result.sessionRestarted = true;

@@ -1,7 +1,13 @@
 import type { StoredFigure, StoredFile } from '../types/index.js';
 import { clipLine } from './text.js';
 
-/** A figure the execute_python tool delivered, with the reference the model saw. */
+/** Characters of a figure title kept wherever it is shown (the model's text, links, resources). */
+export const MAX_TITLE_CHARS = 200;
+
+/**
+ * A figure the execute_python tool delivered, with the reference the model saw. Its `title` is
+ * the one the model saw: one line without control characters, at most 200 characters.
+ */
 export interface LedgerFigure extends Omit<StoredFigure, 'data'> {
   /** 1-based number in the order the sandbox's tool calls made figures: `figure 3` has ref 3. */
   ref: number;
@@ -108,7 +114,7 @@ export function createFigureLedger(): FigureLedger {
     },
     record(figures, execution) {
       const recorded = figures.map((figure) => {
-        const { data: _data, ...rest } = figure;
+        const { data: _data, title, ...rest } = figure;
         const ref = next++;
         const entry: LedgerFigure = {
           ...rest,
@@ -116,6 +122,10 @@ export function createFigureLedger(): FigureLedger {
           label: `figure ${ref}`,
           executionId: execution.executionId,
         };
+        // The title is the code's: everything that shows it (links, MCP resources, adapters'
+        // results) gets it bounded, as the model did.
+        const clipped = title === undefined ? '' : clipLine(title, MAX_TITLE_CHARS);
+        if (clipped) entry.title = clipped;
         if (execution.description) entry.description = execution.description;
         return entry;
       });
@@ -130,7 +140,12 @@ export function createFigureLedger(): FigureLedger {
 }
 
 export interface RenderFigureLinksOptions {
-  /** `markdown`: one `![figure 1: title](url)` per line; `text`: `figure 1: title <url>`. @default 'markdown' */
+  /**
+   * `markdown`: one `![figure 1: title](url)` per line; `text`: `figure 1: title <url>`. In both
+   * the title is escaped for Markdown, so an answer rendered as Markdown shows it as text (never
+   * a link or an image the title smuggled in).
+   * @default 'markdown'
+   */
   format?: 'markdown' | 'text';
   /** Also list `data:` URLs (long: a PNG is tens of kilobytes of base64). @default false */
   includeDataUrls?: boolean;
@@ -146,7 +161,11 @@ export function isShareableUrl(url: string): boolean {
 /**
  * The figures' links, one per line, ready to append to an agent's final answer. Figures from the
  * ledger are labelled with the reference the model saw (`figure 3`); plain StoredFigures with their
- * position in the execution (`figure index+1`). Returns '' when there is nothing to link.
+ * position in the execution (`figure index+1`). Titles (which the sandboxed code chose) become one
+ * line of at most 200 characters without control characters, Markdown's metacharacters escaped
+ * (`escapeMarkdown`); URLs (which the sink made) have spaces, brackets, quotes and parentheses
+ * percent-encoded, so neither can end the link early or start another. Returns '' when there is
+ * nothing to link.
  */
 export function renderFigureLinks(
   figures: readonly (StoredFigure | LedgerFigure)[],
@@ -159,13 +178,35 @@ export function renderFigureLinks(
     if (/^data:/i.test(url) && !options.includeDataUrls) continue;
     if (/^file:/i.test(url) && options.includeFileUrls === false) continue;
     const label = 'label' in figure ? figure.label : `figure ${figure.index + 1}`;
-    const title = figure.title ? `: ${clipLine(figure.title, 200)}` : '';
-    if (format === 'markdown') {
-      const alt = `${label}${title}`.replace(/[[\]\\]/g, '\\$&');
-      lines.push(`![${alt}](${url.replace(/[()\s]/g, encodeURIComponent)})`);
-    } else {
-      lines.push(`${label}${title} <${url}>`);
-    }
+    const title = figure.title ? clipLine(figure.title, MAX_TITLE_CHARS) : '';
+    const text = escapeMarkdown(title ? `${label}: ${title}` : label);
+    lines.push(
+      format === 'markdown'
+        ? `![${text}](${encodeLinkUrl(url)})`
+        : `${text} <${encodeLinkUrl(url)}>`,
+    );
   }
   return lines.join('\n');
+}
+
+/**
+ * Text with Markdown's (and GFM's) metacharacters backslash-escaped, so it renders as itself:
+ * brackets (no link or image can start, so parentheses stay as they are), `!`, `<` `>` (no HTML,
+ * no autolink), emphasis, code, headings, table pipes, strikethrough, and backslashes.
+ */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_[\]<>#|!~]/g, '\\$&');
+}
+
+/**
+ * A URL that cannot break out of a Markdown link or an `<…>` autolink: whitespace, control and
+ * non-ASCII characters, quotes, brackets, braces, parentheses and backslashes are percent-encoded.
+ */
+export function encodeLinkUrl(url: string): string {
+  return url.replace(/[^\x21-\x7e]|["'()<>[\]\\`{}|^]/gu, (character) =>
+    Array.from(
+      Buffer.from(character, 'utf8'),
+      (byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`,
+    ).join(''),
+  );
 }

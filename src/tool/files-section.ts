@@ -1,7 +1,8 @@
 import { formatBytes } from '../capture/format-bytes.js';
 import type { StoredFile } from '../types/index.js';
 import { isShareableUrl } from './figure-ledger.js';
-import { clipLine, scrubBase64 } from './text.js';
+import { scrubBase64 } from './scrub-base64.js';
+import { clipLine } from './text.js';
 
 const MAX_PATH_CHARS = 200;
 const MAX_FILES_LISTED = 20;

@@ -22,7 +22,10 @@ export interface ToolImage {
 
 /** What the model gets back from one call, framework-neutral. Adapters map it to their shapes. */
 export interface ExecutePythonToolOutput {
-  /** stdout/stderr within the budget, the Python error, one line per figure, problems. No base64. */
+  /**
+   * stdout/stderr, the Python error, one line per figure, problems: all within `maxOutputChars`.
+   * No base64.
+   */
   text: string;
   /** Figure bytes to attach as image content (see `imagesForModel`). */
   images: ToolImage[];
@@ -72,9 +75,16 @@ export interface ExecutePythonToolOptions<TContext = unknown> {
    * @default true
    */
   listInputFiles?: boolean;
-  /** Characters of stdout plus stderr the model sees; the middle of longer output is cut. @default 20000 */
+  /**
+   * Characters of the whole text the model sees: output, error and traceback, figure lines and
+   * chart summaries, problems and notes. The parts share it fairly; a part cut to fit keeps its
+   * head and tail and says how much was cut. @default 20000
+   */
   maxOutputChars?: number;
-  /** Characters of the Python traceback the model sees; its end is kept. @default 4000 */
+  /**
+   * Characters of the Python error message, and of its traceback (whose end is kept), within
+   * `maxOutputChars`. @default 4000
+   */
   maxTracebackChars?: number;
   /**
    * Figure bytes as image content for multimodal models.
@@ -95,7 +105,8 @@ export interface ExecutePythonToolOptions<TContext = unknown> {
   includeFigureUrls?: boolean;
   /**
    * Characters of chart summary per figure (what it plots, from `figure.chart`), so a model
-   * without vision can check its figures; 0 leaves the summaries out. @default 1500
+   * without vision can check its figures, within `maxOutputChars`; 0 leaves the summaries out.
+   * @default 1500
    */
   maxChartSummaryChars?: number;
   /** Time each call may take; overrides the sandbox's `timeoutMs`. */

@@ -33,9 +33,21 @@ export interface PythonError {
 export interface ExecutionResult {
   /** Unique and random; used in sink keys. */
   executionId: string;
-  /** User output only: figure markers removed. */
+  /**
+   * User output only: figure markers removed. Output over the sandbox's `maxOutputBytes` keeps its
+   * first and last half, with a line in between that says how much was cut
+   * (`[… N characters of stdout cut here: …]`); `stdoutTruncatedChars` counts it.
+   */
   stdout: string;
+  /** Standard error, bounded like `stdout` (see `stderrTruncatedChars`). */
   stderr: string;
+  /**
+   * Characters (UTF-16 code units) cut from the middle of `stdout` because it was over
+   * `maxOutputBytes`; absent when nothing was cut. `onStdout` still saw all of it.
+   */
+  stdoutTruncatedChars?: number;
+  /** The same for `stderr`; absent when nothing was cut. */
+  stderrTruncatedChars?: number;
   exitCode: number | null;
   /** The code raised, timed out, or the sandbox died. */
   isError: boolean;

@@ -88,6 +88,21 @@ describe('langchainTool with createAgent and a scripted model', () => {
     expect((toolMessage.artifact as ExecutionResult).error?.name).toBe('ZeroDivisionError');
   });
 
+  it('hands on the artifact with the figure title clipped as the model saw it', async () => {
+    sandbox = await salesSandbox();
+    const { toolMessage, python } = await runAgent({
+      code: `import matplotlib.pyplot as plt
+plt.plot([1, 2])
+plt.gca().set_title("Sales\\x1b]0;owned\\x07 " + "T" * 1_000_000)
+plt.gca().title.set_visible(False)
+`,
+    });
+    const artifact = toolMessage.artifact as ExecutionResult;
+    expect(artifact.figures[0]?.title).toHaveLength(200);
+    expect(artifact.figures[0]?.title).toMatch(/^Sales TTT+…$/);
+    expect(python.figures[0]?.title).toBe(artifact.figures[0]?.title);
+  });
+
   it('answers invalid arguments with a readable error ToolMessage, not an exception', async () => {
     sandbox = await salesSandbox();
     const { toolMessage, text } = await runAgent({ source: 'print(1)' });

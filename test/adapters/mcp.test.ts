@@ -120,6 +120,28 @@ describe('createMcpServer with a real MCP client', () => {
     expect(links.every((link) => link.uri.startsWith(`${SHAREABLE_HOST}/`))).toBe(true);
   });
 
+  it('clips a hostile figure title and a long description in resource links and the resource list', async () => {
+    sandbox = await salesSandbox(shareableTestSink());
+    await connect();
+    const { text, links } = await call({
+      code: `import matplotlib.pyplot as plt
+plt.plot([1, 2])
+plt.gca().set_title("[click](https://attacker.example) " + "T" * 1_000_000)
+plt.gca().title.set_visible(False)
+`,
+      description: 'd'.repeat(5000),
+    });
+    expect(text.length).toBeLessThanOrEqual(20_000);
+    expect(links).toHaveLength(1);
+    // Before: the title went out whole (1,000,035 characters) in the link and the list.
+    expect(links[0]?.title).toHaveLength(200);
+    expect(links[0]?.title?.startsWith('[click](https://attacker.example) TTT')).toBe(true);
+    expect(links[0]?.description).toHaveLength(500);
+    const { resources } = await (client as Client).listResources();
+    expect(resources[0]?.title).toBe(links[0]?.title);
+    expect(resources[0]?.description).toBe(links[0]?.description);
+  });
+
   it('marks a failing script as an error result, with the traceback and the figure attached', async () => {
     sandbox = await salesSandbox();
     await connect();

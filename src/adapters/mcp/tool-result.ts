@@ -1,6 +1,7 @@
 import type { CallToolResult, ContentBlock } from '@modelcontextprotocol/sdk/types.js';
 import { isShareableUrl, type LedgerFigure } from '../../tool/figure-ledger.js';
 import type { ExecutePythonToolOutput } from '../../tool/tool-types.js';
+import { clipDescription } from '../shared/clip-titles.js';
 import { toBase64 } from '../shared/image-base64.js';
 import { fileResourceName, fileResourceUri } from './file-resources.js';
 
@@ -63,14 +64,21 @@ export function toMcpToolResult(
   return { content, isError: output.isError };
 }
 
-function resourceLink(figure: LedgerFigure, uri: string): ContentBlock {
+/**
+ * What an MCP client lists for a figure (a `resource_link` block, a `resources/list` entry): the
+ * ledger's title is already bounded, one line; the call's description is clipped too.
+ */
+export function figureResourceFields(figure: LedgerFigure) {
+  const description = figure.description ? clipDescription(figure.description) : '';
   return {
-    type: 'resource_link',
-    uri,
     name: figure.label,
     ...(figure.title ? { title: figure.title } : {}),
     mimeType: figure.mediaType,
     size: figure.byteLength,
-    ...(figure.description ? { description: figure.description } : {}),
+    ...(description ? { description } : {}),
   };
+}
+
+function resourceLink(figure: LedgerFigure, uri: string): ContentBlock {
+  return { type: 'resource_link', uri, ...figureResourceFields(figure) };
 }

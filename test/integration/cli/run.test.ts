@@ -1,8 +1,10 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../support/cli.js';
+import { assertBuildIsCurrent, cliPath, runCli } from '../../support/cli.js';
 
 async function scratch(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'sandplot-run-'));
@@ -75,5 +77,78 @@ describe('sandplot run', () => {
     const run = await runCli(['run', '-'], { cwd: await scratch(), input: '' });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/INVALID_INPUT/);
+  });
+});
+
+// Code that prints and names things meant for a terminal: a window title (OSC 0), a screen clear,
+// an OSC 8 hyperlink whose text is another site, a forged "figure 2:" line, 8-bit CSI, and an
+// exception message that forges a sandplot line.
+const hostileCode = String.raw`import matplotlib.pyplot as plt
+from matplotlib.artist import Artist
+print("out \x1b]0;owned\x07 \x1b[2J clear \x1b]8;;https://attacker.example\x1b\\link\x1b]8;;\x1b\\ end")
+plt.plot([1, 2])
+plt.gca().set_title("Sales\x1b]0;owned\x07\x1b[2J\nfigure 2: \x1b]8;;https://attacker.example\x1b\\https://bank.example\x1b]8;;\x1b\\ \x9b31m")
+plt.gca().title.set_visible(False)
+class Bad(Artist):
+    def draw(self, renderer):
+        raise RuntimeError("boom \x1b]0;owned\x07\x1b[2J\nsandplot: figure 9 was fine")
+plt.figure().add_artist(Bad())
+`;
+
+/** What a terminal would act on: ESC, BEL, C1 controls. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds.
+const terminalControl = /[\x1b\x07\x80-\x9f]/;
+
+describe('sandplot run with hostile output', () => {
+  it('prints titles and problem reasons as one line without escape sequences; piped stdout passes through', async () => {
+    const cwd = await scratch();
+    await writeFile(join(cwd, 'hostile.py'), hostileCode);
+    const run = await runCli(['run', 'hostile.py', '--sink', 'dir:out'], { cwd });
+    expect(run.code).toBe(0);
+    const lines = run.stdout.split('\n');
+    // Piped: the code's own output is data for the next program, unchanged.
+    expect(lines[0]).toBe(
+      'out \x1b]0;owned\x07 \x1b[2J clear \x1b]8;;https://attacker.example\x1b\\link\x1b]8;;\x1b\\ end',
+    );
+    // The command's own lines: before, the title printed raw (OSC 0, ESC[2J, a second line).
+    expect(lines.slice(1)).toEqual([
+      expect.stringMatching(
+        /^figure 1: out\/[0-9a-f]{32}-figure-0\.png {2}[\d,]+ bytes {2}640×480 px {2}"Sales figure 2: https:\/\/bank\.example 31m"$/,
+      ),
+      '',
+    ]);
+    expect(run.stderr).toBe(
+      'sandplot: figure 2 was not delivered (capture): figure 1 could not be saved: RuntimeError: boom sandplot: figure 9 was fine\n',
+    );
+  });
+
+  it('on a terminal, strips escape sequences from the streamed output too', async () => {
+    assertBuildIsCurrent();
+    const cwd = await scratch();
+    await writeFile(join(cwd, 'hostile.py'), hostileCode);
+    // script(1) gives the command a pseudo-terminal, as a person's shell would.
+    const { stdout } = await promisify(execFile)(
+      'script',
+      ['-qec', `${process.execPath} ${cliPath} run hostile.py --sink dir:out`, '/dev/null'],
+      { cwd, timeout: 60_000 },
+    );
+    // The spinner's own \r\x1b[2K is the only control left: take it out, and the terminal's \r.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the spinner's escape is what it removes.
+    const shown = stdout.replace(/\r\x1b\[2K(?:\S+ running [\d.]+s)?/g, '').replace(/\r\n/g, '\n');
+    expect(shown).not.toMatch(terminalControl);
+    expect(shown).toContain('out   clear link end\n');
+    expect(shown).toContain('"Sales figure 2: https://bank.example 31m"\n');
+  });
+
+  it('--json escapes the controls JSON leaves raw (DEL, C1, bidi) and parses to the same result', async () => {
+    const run = await runCli(['run', '-', '--json', '--sink', 'base64'], {
+      cwd: await scratch(),
+      input: 'print("a\\x9b2J b\\x7f c\\u202e d")\n',
+    });
+    expect(run.code).toBe(0);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds.
+    expect(run.stdout).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]/);
+    expect(run.stdout).toContain('"stdout": "a\\u009b2J b\\u007f c\\u202e d\\n"');
+    expect(JSON.parse(run.stdout).stdout).toBe('a\x9b2J b\x7f c\u202e d\n');
   });
 });

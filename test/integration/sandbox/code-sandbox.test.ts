@@ -255,12 +255,53 @@ describe('CodeSandbox results', () => {
     expect(Buffer.from(result.figures[0]?.data as Uint8Array).toString('utf8')).toMatch(/<svg/);
   });
 
-  it('delivers 50 MB of stdout in full', async () => {
-    const result = await sandbox().executePython(
+  it('delivers 50 MB of stdout in full when maxOutputBytes allows it', async () => {
+    const result = await sandbox({ maxOutputBytes: 64 * 1024 * 1024 }).executePython(
       'import sys\nline = "x" * 1023 + "\\n"\nfor _ in range(50 * 1024):\n    sys.stdout.write(line)',
     );
     expect(result.isError).toBe(false);
     expect(result.stdout.length).toBe(50 * 1024 * 1024);
+    expect(result).not.toHaveProperty('stdoutTruncatedChars');
+  });
+
+  it('keeps the head and tail of stdout and stderr within maxOutputBytes, counts the cut, and streams all of it', async () => {
+    let streamed = 0;
+    let streamedErr = 0;
+    const result = await sandbox({ maxOutputBytes: 64 * 1024 }).executePython(
+      `import sys
+print("first line")
+line = "€" * 99 + "\\n"
+for _ in range(100_000):
+    sys.stdout.write(line)
+    sys.stderr.write("e" * 99 + "\\n")
+print("last line")
+sys.stderr.write("last error\\n")`,
+      {
+        onStdout: (text) => {
+          streamed += text.length;
+        },
+        onStderr: (text) => {
+          streamedErr += text.length;
+        },
+      },
+    );
+    expect(result.isError).toBe(false);
+    const total = 'first line\n'.length + 100_000 * 100 + 'last line\n'.length;
+    expect(streamed).toBe(total);
+    expect(streamedErr).toBe(100_000 * 100 + 'last error\n'.length);
+    expect(result.stdout.startsWith('first line\n€€€')).toBe(true);
+    expect(result.stdout.endsWith('€€€\nlast line\n')).toBe(true);
+    expect(Buffer.byteLength(result.stdout)).toBeLessThan(64 * 1024 + 200);
+    const cut =
+      /\n\[… ([\d,]+) characters of stdout cut here: over maxOutputBytes \(65,536 bytes\), the first and last half kept …\]\n/.exec(
+        result.stdout,
+      );
+    expect(Number(cut?.[1]?.replace(/,/g, ''))).toBe(result.stdoutTruncatedChars);
+    expect(result.stdoutTruncatedChars).toBe(
+      total - (result.stdout.length - (cut?.[0].length ?? 0)),
+    );
+    expect(result.stderr.endsWith('\nlast error\n')).toBe(true);
+    expect(result.stderrTruncatedChars).toBeGreaterThan(9_900_000);
   });
 
   it('writes figures through a fallback sink and says why the first sink failed', async () => {

@@ -393,9 +393,151 @@ describe('figure ledger and renderFigureLinks', () => {
       '![figure 1: Sales \\[2024\\]](https://example.com/a%20b.png?sig=1)\n![figure 3](file:///tmp/c.png)',
     );
     expect(renderFigureLinks(figures, { format: 'text', includeFileUrls: false })).toBe(
-      'figure 1: Sales [2024] <https://example.com/a b.png?sig=1>',
+      'figure 1: Sales \\[2024\\] <https://example.com/a%20b.png?sig=1>',
     );
     expect(renderFigureLinks(figures, { includeDataUrls: true }).split('\n')).toHaveLength(3);
     expect(renderFigureLinks([])).toBe('');
+  });
+});
+
+describe('hostile titles, output and budgets', () => {
+  /** A chart whose summary is long: 30 line series with long labels. */
+  const longChart = {
+    axes: [
+      {
+        title: 'Quarterly revenue by product line and region',
+        xLabel: 'quarter',
+        yLabel: 'revenue',
+        xScale: 'linear',
+        yScale: 'linear',
+        series: Array.from({ length: 30 }, (_, series) => ({
+          kind: 'line',
+          label: `series ${series} ${'label '.repeat(10)}`,
+          x: Array.from({ length: 12 }, (_, at) => at),
+          y: Array.from({ length: 12 }, (_, at) => at * series + 0.123456),
+          points: 12,
+          sampled: false,
+        })),
+      },
+    ],
+  } as unknown as StoredFigure['chart'];
+
+  it('keeps the whole text within maxOutputChars: 20 chart summaries, an 8k error, 20k of stdout, 30 problems', async () => {
+    const figures = Array.from({ length: 20 }, (_, index) =>
+      figure(index, {
+        title: index === 10 ? `T${'t'.repeat(1_000_000)}` : `Chart ${index + 1}`,
+        sink: 's3',
+        url: `https://bucket.s3.amazonaws.com/e/figure-${index}.png?X-Amz-Signature=${'ab'.repeat(32)}`,
+        data: undefined,
+        chart: longChart,
+      }),
+    );
+    const tool = createExecutePythonTool(
+      scriptedSandbox(
+        result({
+          stdout: `first line\n${'o'.repeat(20_000)}\nlast line\n`,
+          isError: true,
+          exitCode: 1,
+          error: {
+            name: 'ValueError',
+            value: 'v'.repeat(8_000),
+            traceback: `Traceback (most recent call last):\n${'  File "<cell-1>", line 1\n'.repeat(400)}ValueError: vvv`,
+          },
+          figures,
+          problems: Array.from({ length: 30 }, (_, at) => ({
+            index: 20 + at,
+            stage: 'capture' as const,
+            reason: 'r'.repeat(1000),
+          })),
+        }),
+      ),
+    );
+    const { text } = await tool.invoke({ code: 'x' });
+    // Before: 73,363 characters (each part bounded on its own, the total not at all).
+    expect(text.length).toBeLessThanOrEqual(20_000);
+    expect(text).toContain('first line');
+    expect(text).toContain('last line');
+    expect(text).toMatch(/^Error: ValueError: v+/m);
+    expect(text.trimEnd()).toMatch(/- … and 10 more \(see result\.problems\)$/);
+    for (let ref = 1; ref <= 20; ref++) expect(text).toContain(`- figure ${ref}, `);
+    expect(text).toContain('what it plots:');
+    expect(text).not.toMatch(/t{201}/);
+  });
+
+  it('never goes over maxOutputChars, however small, and keeps every figure reference when it can', async () => {
+    const heavy = result({
+      stdout: 'o'.repeat(50_000),
+      stderr: 'e'.repeat(50_000),
+      isError: true,
+      exitCode: 1,
+      error: { name: 'E'.repeat(5000), value: 'v'.repeat(50_000), traceback: 't\n'.repeat(50_000) },
+      figures: Array.from({ length: 20 }, (_, index) =>
+        figure(index, { title: 'T'.repeat(5000), chart: longChart }),
+      ),
+      problems: Array.from({ length: 40 }, () => ({
+        stage: 'store' as const,
+        reason: 'r'.repeat(5000),
+      })),
+      sessionRestarted: true,
+    });
+    for (const maxOutputChars of [200, 1000, 5000, 20_000, 100_000]) {
+      const tool = createExecutePythonTool(scriptedSandbox(heavy), { maxOutputChars });
+      const { text } = await tool.invoke({ code: 'x' });
+      expect(text.length).toBeLessThanOrEqual(maxOutputChars);
+      if (maxOutputChars >= 5000) {
+        for (let ref = 1; ref <= 20; ref++) expect(text).toMatch(new RegExp(`- figure ${ref}, `));
+      }
+    }
+  });
+
+  it('says how much the sandbox cut (maxOutputBytes) in the model text', async () => {
+    const head = 'h'.repeat(30_000);
+    const stdout = `${head}\n[… 600,000,000 characters of stdout cut here: over maxOutputBytes (10,485,760 bytes), the first and last half kept …]\n${'t'.repeat(30_000)}`;
+    const tool = createExecutePythonTool(
+      scriptedSandbox(result({ stdout, stdoutTruncatedChars: 600_000_000 })),
+      { maxOutputChars: 4000 },
+    );
+    const { text } = await tool.invoke({ code: 'x' });
+    const cut = /\[… ([\d,]+) characters of stdout cut here/.exec(text);
+    expect(Number(cut?.[1]?.replace(/,/g, ''))).toBeGreaterThan(600_050_000);
+    expect(text.length).toBeLessThanOrEqual(4000);
+  });
+
+  it('records titles in the ledger as the model saw them: one line, 200 characters, no controls', async () => {
+    const title = `Sales\x1b]0;pwned\x07\n[click](https://attacker.example) ${'T'.repeat(1_000_000)}`;
+    const tool = createExecutePythonTool(
+      scriptedSandbox(result({ figures: [figure(0, { title })] })),
+    );
+    const { figures } = await tool.invoke({ code: 'x' });
+    expect(figures[0]?.title).toHaveLength(200);
+    expect(figures[0]?.title).toMatch(/^Sales \[click\]\(https:\/\/attacker\.example\) T+…$/);
+    expect(tool.figures[0]?.title).toBe(figures[0]?.title);
+  });
+
+  it('renders titles as text, never as a link or image, and keeps URLs inside their link', () => {
+    const figures = [
+      figure(0, {
+        title:
+          'Q3 [click](https://attacker.example/p) ![b](https://attacker.example/beacon.png) <img src=x> *bold* `code` # | _x_\nfigure 2: fake',
+        url: 'https://bucket.example/f.png?a=1) [x](https://attacker.example/ "t"',
+      }),
+    ];
+    const markdown = renderFigureLinks(figures);
+    const text = renderFigureLinks(figures, { format: 'text' });
+    for (const rendered of [markdown, text]) {
+      expect(rendered.split('\n')).toHaveLength(1);
+      // Take out what is escaped: no Markdown metacharacter is left to act.
+      const bare = rendered.replace(/\\[\\`*_[\]<>#|!~]/g, '');
+      const structure = rendered.startsWith('![')
+        ? bare.slice(2).replace(/\]\([^()\s]*\)$/, '')
+        : bare.replace(/ <[^<>\s]*>$/, '');
+      expect(structure).not.toMatch(/[[\]<>!*_`#|]/);
+    }
+    expect(markdown).toMatch(
+      /\]\(https:\/\/bucket\.example\/f\.png\?a=1%29%20%5Bx%5D%28https:\/\/attacker\.example\/%20%22t%22\)$/,
+    );
+    expect(text).toMatch(
+      /^figure 1: Q3 \\\[click\\\]\(https:\/\/attacker\.example\/p\) \\!\\\[b\\\]/,
+    );
   });
 });
