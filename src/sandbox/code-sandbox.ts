@@ -309,7 +309,14 @@ export class CodeSandbox implements AsyncDisposable {
     }
     // The prelude had to be installed although this session ran wrapped code before: the
     // interpreter was replaced (a crash the service recovered from), and its variables are gone.
-    if (parser.freshInterpreter && this.#ranCode.has(session)) sessionRestarted = true;
+    if (parser.freshInterpreter && this.#ranCode.has(session)) {
+      sessionRestarted = true;
+      // The new interpreter may have a new working directory too: the kept input files go back
+      // in for the next call (this one has already run without them).
+      if (this.#inputs.size > 0 && session.isAlive) {
+        await session.writeFiles(this.#inputs.files()).catch(() => undefined);
+      }
+    }
     this.#ranCode.add(session);
     if (run.crashed || !session.isAlive) this.#forgetSession(session);
     if (run.sessionRestarted) sessionRestarted = true;

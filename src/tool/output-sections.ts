@@ -160,13 +160,16 @@ function chartBlock(figure: LedgerFigure, summaryChars: number, maxChars = Infin
     if (room < MIN_USEFUL_CHARS) return '';
     return `${heading} unknown (${scrubBase64(clipLine(figure.chartProblem, room))})`;
   }
+  const chart = figure.chart;
+  const render = (room: number) =>
+    `${heading}\n${scrubBase64(summarizeChart(chart, { maxChars: room }))
+      .split('\n')
+      .map((line) => `  ${line}`)
+      .join('\n')}`;
+  const whole = render(summaryChars);
+  if (whole.length <= maxChars) return whole;
   // Indentation costs three characters a line; lines run about sixty characters.
-  const room = Math.min(summaryChars, Math.floor((maxChars - heading.length) * 0.9));
-  const summary = scrubBase64(summarizeChart(figure.chart, { maxChars: room }));
-  const block = `${heading}\n${summary
-    .split('\n')
-    .map((line) => `  ${line}`)
-    .join('\n')}`;
+  const block = render(Math.min(summaryChars, Math.floor((maxChars - heading.length) * 0.9)));
   return block.length <= maxChars ? block : clipEnd(block, maxChars);
 }
 

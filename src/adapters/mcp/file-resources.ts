@@ -40,6 +40,7 @@ export function registerFileResources(
         resources: filesOf(extra).map((file) => ({
           uri: fileResourceUri(file.path),
           name: fileResourceName(file.path),
+          title: fileResourceName(file.path),
           mimeType: file.mediaType,
           size: file.byteLength,
         })),

@@ -104,7 +104,13 @@ def _render_figure(execution, figure):
     _state['capturing'] = True
     try:
         if execution.tight and execution.format in ('png', 'jpeg'):
-            data = _render_cropped(figure, execution.format, execution.dpi)
+            try:
+                data = _render_cropped(figure, execution.format, execution.dpi)
+            except MemoryError:
+                raise
+            except Exception:
+                # The fast path is an optimisation: savefig below draws the figure its own way.
+                data = None
             if data is not None:
                 return data
         buffer = BytesIO()
@@ -142,9 +148,10 @@ def _render_cropped(figure, format, dpi):
     height, width = pixels.shape[:2]
     background = numpy.round(numpy.array(to_rgba(figure.get_facecolor())) * 255).astype(numpy.uint8)
     corners = pixels[[0, 0, -1, -1], [0, -1, 0, -1]]
-    if not (corners == background).all():
+    if not numpy.equal(corners, background).all():
         return None
-    drawn = (pixels != background).any(axis=2)
+    # numpy.not_equal raises MemoryError where `!=` would quietly answer a single bool.
+    drawn = numpy.not_equal(pixels, background).any(axis=2)
     rows = numpy.flatnonzero(drawn.any(axis=1))
     columns = numpy.flatnonzero(drawn.any(axis=0))
     if rows.size == 0:

@@ -71,10 +71,18 @@ describe('sandplot mcp (stdio)', () => {
       expect(isSalesFigureSize(pngSize(Buffer.from(image.data, 'base64')))).toBe(true);
     }
     const { resources } = await client.listResources();
+    // The analysis wrote its data to sales.json first: a file of the session, like the figures.
     expect(resources.map((resource) => [resource.uri, resource.title])).toEqual([
+      ['sandplot://files/sales.json', 'sales.json'],
       ['sandplot://figures/1', 'Sales trends'],
       ['sandplot://figures/2', 'Period-over-period growth (%)'],
     ]);
+    const file = await client.readResource({ uri: 'sandplot://files/sales.json' });
+    const [content] = file.contents;
+    expect(content?.mimeType).toBe('application/json');
+    expect(JSON.parse(Buffer.from(String(content?.blob), 'base64').toString('utf8'))).toEqual(
+      sales.series,
+    );
 
     const bad = await callPython(client, { script: 'print(1)' });
     expect(bad.isError).toBe(true);

@@ -92,7 +92,7 @@ plt.gca().title.set_visible(False)
 class Bad(Artist):
     def draw(self, renderer):
         raise RuntimeError("boom \x1b]0;owned\x07\x1b[2J\nsandplot: figure 9 was fine")
-plt.figure().add_artist(Bad())
+plt.figure().add_artist(Bad());
 `;
 
 /** What a terminal would act on: ESC, BEL, C1 controls. */
@@ -113,7 +113,7 @@ describe('sandplot run with hostile output', () => {
     // The command's own lines: before, the title printed raw (OSC 0, ESC[2J, a second line).
     expect(lines.slice(1)).toEqual([
       expect.stringMatching(
-        /^figure 1: out\/[0-9a-f]{32}-figure-0\.png {2}[\d,]+ bytes {2}640×480 px {2}"Sales figure 2: https:\/\/bank\.example 31m"$/,
+        /^figure 1: out\/[0-9a-f]{32}-figure-0\.png {2}[\d,]+ bytes {2}\d+×\d+ px {2}"Sales figure 2: https:\/\/bank\.example 31m"$/,
       ),
       '',
     ]);
