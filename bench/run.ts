@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { benchAgentCore } from './agentcore.bench.js';
+import { benchFiles } from './files.bench.js';
 import { benchLocalBackend } from './local-backend.bench.js';
 import { benchParseMarkers } from './parse-markers.bench.js';
 import { benchPool } from './pool.bench.js';
@@ -10,6 +11,7 @@ import { benchSandbox } from './sandbox.bench.js';
 
 const reports: BenchReport[] = [];
 reports.push(...(await benchSandbox()));
+reports.push(await benchFiles());
 reports.push(await benchLocalBackend());
 reports.push(await benchAgentCore());
 reports.push(await benchS3Sink());

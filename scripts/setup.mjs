@@ -12,13 +12,21 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const withBrowser = process.argv.includes('--browser');
 const chromiumPath = '/usr/bin/chromium';
-const debianPackages = [
+// What model-written code expects beside matplotlib, numpy and pandas (AgentCore's image ships
+// them too): seaborn, Excel files (openpyxl), IPython's display helpers, plotly, scipy, Pillow.
+const pythonPackages = [
   'python3-matplotlib',
   'python3-numpy',
   'python3-pandas',
-  'bubblewrap',
-  ...(withBrowser ? ['chromium'] : []),
+  'python3-scipy',
+  'python3-seaborn',
+  'python3-openpyxl',
+  'python3-ipython',
+  'python3-plotly',
+  'python3-pil',
 ];
+const pythonModules = 'matplotlib, numpy, pandas, scipy, seaborn, openpyxl, IPython, plotly, PIL';
+const debianPackages = [...pythonPackages, 'bubblewrap', ...(withBrowser ? ['chromium'] : [])];
 
 function log(message) {
   process.stderr.write(`setup: ${message}\n`);
@@ -54,7 +62,7 @@ function nodeDependencies() {
 
 function pythonReady() {
   const python = process.env.SANDPLOT_PYTHON || '/usr/bin/python3';
-  const probe = spawnSync(python, ['-c', 'import matplotlib, numpy, pandas'], { stdio: 'ignore' });
+  const probe = spawnSync(python, ['-c', `import ${pythonModules}`], { stdio: 'ignore' });
   return probe.status === 0;
 }
 
@@ -73,7 +81,7 @@ function chromiumReady() {
 
 function systemPackages() {
   const missing = [];
-  if (!pythonReady()) missing.push('python3-matplotlib', 'python3-numpy', 'python3-pandas');
+  if (!pythonReady()) missing.push(...pythonPackages);
   if (!bwrapReady()) missing.push('bubblewrap');
   if (withBrowser && !chromiumReady()) missing.push('chromium');
   if (missing.length === 0) return;
@@ -82,7 +90,7 @@ function systemPackages() {
   if (!hasApt || !isRoot) {
     log(`missing: ${missing.join(', ')}. Install them, then run this command again:`);
     log(`  sudo apt-get update && sudo apt-get install -y ${debianPackages.join(' ')}`);
-    log('(or point SANDPLOT_PYTHON at a python3 that can import matplotlib, numpy and pandas)');
+    log(`(or point SANDPLOT_PYTHON at a python3 that can import ${pythonModules})`);
     process.exit(1);
   }
   log(`installing ${missing.join(', ')} with apt-get`);

@@ -47,7 +47,8 @@ export {
 export type { HtmlReportOptions } from './report/html-report.js';
 export { renderHtmlReport } from './report/html-report.js';
 export { CodeSandbox } from './sandbox/code-sandbox.js';
-export type { CodeSandboxOptions } from './sandbox/code-sandbox-options.js';
+export type { CodeSandboxOptions, WriteFilesOptions } from './sandbox/code-sandbox-options.js';
+export type { InputFileInfo } from './sandbox/input-files.js';
 export type {
   PoolExecuteOptions,
   PoolRateLimits,
@@ -65,6 +66,7 @@ export { createExecutePythonTool } from './tool/execute-python.js';
 export type {
   FigureLedger,
   LedgerFigure,
+  LedgerFile,
   RenderFigureLinksOptions,
 } from './tool/figure-ledger.js';
 export {
@@ -73,6 +75,8 @@ export {
   isShareableUrl,
   renderFigureLinks,
 } from './tool/figure-ledger.js';
+export type { RenderFileLinksOptions } from './tool/file-links.js';
+export { renderFileLinks } from './tool/file-links.js';
 export type { ConversationIdOption, ExecutePythonPool } from './tool/pool-target.js';
 export { isExecutePythonPool } from './tool/pool-target.js';
 export type { JsonSchema } from './tool/tool-input.js';
@@ -96,14 +100,18 @@ export type {
   ChartSeries,
   ChartValue,
   ExecuteOptions,
+  ExecutionDisplay,
   ExecutionResult,
   FigureChart,
   FigureMediaType,
   FigureProblem,
   FileFigure,
   LineSeries,
+  OutputFileOptions,
   PieSeries,
   PythonError,
   ScatterSeries,
   StoredFigure,
+  StoredFile,
+  TableCell,
 } from './types/index.js';

@@ -21,6 +21,7 @@ import {
 } from '../tool/pool-target.js';
 import type { ExecutePythonSandbox, ExecutePythonToolOptions } from '../tool/tool-types.js';
 import { createFigureStore } from './mcp/figure-store.js';
+import { registerFileResources } from './mcp/file-resources.js';
 import { figureResourceFields, figureResourceUri, toMcpToolResult } from './mcp/tool-result.js';
 import { conversationIdIn } from './shared/conversation-id.js';
 import { toBase64 } from './shared/image-base64.js';
@@ -196,7 +197,9 @@ export function createMcpServer(
       });
       if (serveFigures) {
         store.remember(output, conversationId);
-        if (output.figures.length > 0) server.sendResourceListChanged();
+        if (output.figures.length > 0 || (output.result?.files.length ?? 0) > 0) {
+          server.sendResourceListChanged();
+        }
       }
       return toMcpToolResult(output, {
         resourceLinks: settings.resourceLinks,
@@ -206,6 +209,11 @@ export function createMcpServer(
   );
 
   if (serveFigures) {
+    registerFileResources(server, (extra) => {
+      if (!pool) return tool.ledger.files;
+      const conversationId = conversationOf(extra);
+      return conversationId === undefined ? [] : tool.ledgerFor(conversationId).files;
+    });
     server.registerResource(
       'figures',
       new ResourceTemplate(FIGURE_TEMPLATE, {

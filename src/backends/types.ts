@@ -69,6 +69,12 @@ export interface BackendSession {
    * `close()`. Backends whose sessions cannot outlive their owner do not have it.
    */
   detach?(): Promise<string>;
+  /**
+   * Registers work to do in a new service session that replaces a lost one behind this session
+   * object (AgentCore replaces expired sessions itself), before any call runs in it: CodeSandbox
+   * writes the kept input files again. Backends that never replace a session in place leave it out.
+   */
+  onReplaced?(setup: () => Promise<void>): void;
   /** Stops the session and frees everything it holds. Idempotent. */
   close(): Promise<void>;
 }

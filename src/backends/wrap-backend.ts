@@ -89,7 +89,8 @@ export function wrapBackendSession<Session extends BackendSession>(
       const value: unknown = Reflect.get(target, property, target);
       if (typeof value !== 'function' || property === 'constructor') return value;
       if (property === Symbol.asyncDispose) return close;
-      if (typeof property !== 'string') return value.bind(target);
+      // Registrations, not calls into the session: nothing to run around them.
+      if (typeof property !== 'string' || PASS_THROUGH.has(property)) return value.bind(target);
       const known = methods.get(property);
       if (known?.inner === value) return known.wrapped;
       const wrapped = (...args: unknown[]): unknown => {
@@ -105,6 +106,9 @@ export function wrapBackendSession<Session extends BackendSession>(
     },
   });
 }
+
+/** Session methods that only register something (no call to the service or process). */
+const PASS_THROUGH: ReadonlySet<string> = new Set(['onReplaced']);
 
 /** The `abortSignal` of the last argument that carries one (the call's options). */
 function abortSignalOf(args: readonly unknown[]): AbortSignal | undefined {

@@ -21,6 +21,7 @@ export const captureOptionsSchema = z
     transport: z.enum(['stdout', 'files']).default('stdout'),
     chartData: z.boolean().default(true),
     maxFigureSidePixels: z.number().int().positive().max(1_000_000).default(8000),
+    tightBoundingBox: z.boolean().default(true),
   })
   .strict();
 

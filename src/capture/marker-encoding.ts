@@ -82,3 +82,13 @@ function paddingOf(text: string): number {
   if (!text.endsWith('=')) return 0;
   return text.endsWith('==') ? 2 : 1;
 }
+
+/**
+ * Strict base64 (the prelude's `b2a_base64`: standard alphabet, padded) to bytes, or undefined
+ * when the text is not that: Node's decoder alone would skip what it cannot read.
+ */
+export function decodeBase64(text: string): Uint8Array | undefined {
+  const body = text.endsWith('\r') ? text.slice(0, -1) : text;
+  if (body.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(body)) return undefined;
+  return new Uint8Array(Buffer.from(body, 'base64'));
+}

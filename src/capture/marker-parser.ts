@@ -1,10 +1,19 @@
 import { InvalidInputError } from '../errors/index.js';
-import type { CapturedFigure, FigureProblem, FileFigure, PythonError } from '../types/index.js';
+import type {
+  CapturedFile,
+  CapturedFigure,
+  ExecutionDisplay,
+  FigureProblem,
+  FileFigure,
+  PythonError,
+} from '../types/index.js';
 import { DEFAULT_CAPTURE } from './capture-options.js';
 import { formatBytes } from './format-bytes.js';
+import { DISPLAY_LIMITS } from './read-display.js';
 import {
   headIndex,
   type MarkerHead,
+  type MarkerLimits,
   type MarkerRecord,
   readMarkerEnd,
   readMarkerHead,
@@ -26,6 +35,12 @@ export interface FigureMarkerOptions {
    * @default no limit
    */
   maxFigures?: number;
+  /**
+   * Limits on the files the code wrote (`file` markers); without them, file markers are refused.
+   * Count, total bytes and one file per path are held to as each header arrives, before its data
+   * is held.
+   */
+  files?: { maxFiles: number; maxFileBytes: number; maxTotalBytes: number };
 }
 
 /** Reads markers out of stdout as it arrives, in chunks split anywhere. */
@@ -39,6 +54,14 @@ export interface FigureMarkerParser {
   readonly fileFigures: FileFigure[];
   readonly problems: FigureProblem[];
   readonly error: PythonError | undefined;
+  /** What the cell showed (its last value, display() calls), with positions in the user output. */
+  readonly displays: ExecutionDisplay[];
+  /** The run installed the prelude: the interpreter had not run wrapped code before. */
+  readonly freshInterpreter: boolean;
+  /** Files the code wrote, with their bytes, in the order they arrived. */
+  readonly files: CapturedFile[];
+  /** Files the code wrote that stayed in the sandbox (transport 'files'): their paths. */
+  readonly fileRefs: string[];
 }
 
 // Room for a marker's kind and JSON header (an error's traceback can be long).
@@ -71,10 +94,21 @@ class MarkerParser implements FigureMarkerParser {
   readonly figures: CapturedFigure[] = [];
   readonly fileFigures: FileFigure[] = [];
   readonly problems: FigureProblem[] = [];
+  readonly displays: ExecutionDisplay[] = [];
+  readonly files: CapturedFile[] = [];
+  readonly fileRefs: string[] = [];
   error: PythonError | undefined;
+  freshInterpreter = false;
 
   readonly #prefix: string;
-  readonly #limits: { maxFigureBytes: number; maxFigureSidePixels: number };
+  readonly #limits: MarkerLimits;
+  // A file marker's base64 data, held until its end (bounded by maxFileBytes).
+  #fileData: string[] = [];
+  #maxFileDataChars = 0;
+  // User output returned by push() so far, and within the current push(): a display's position
+  // is where the output stood when its marker ended.
+  #emitted = 0;
+  #pending = 0;
   readonly #maxFigures: number | undefined;
   readonly #maxDataChars: number;
   // Indices of the figures read so far (kept to maxFigures and one figure per index).
@@ -117,12 +151,40 @@ class MarkerParser implements FigureMarkerParser {
     }
     this.#prefix = `@@sandplot:${options.nonce}:`;
     this.#limits = { maxFigureBytes, maxFigureSidePixels };
+    const files = options.files;
+    if (files !== undefined) {
+      const admitted = new Set<string>();
+      let totalBytes = 0;
+      this.#maxFileDataChars = Math.ceil(files.maxFileBytes / 3) * 4 + 1;
+      this.#limits.files = {
+        maxFileBytes: files.maxFileBytes,
+        // The sandbox keeps these limits itself; code that read the nonce could print more.
+        admit: (path, byteLength) => {
+          if (admitted.has(path)) return 'a second file with the same path was refused';
+          if (admitted.size >= files.maxFiles) {
+            return `over maxFiles (${files.maxFiles}): not collected`;
+          }
+          if (totalBytes + byteLength > files.maxTotalBytes) {
+            return `the files of this call would be over maxTotalBytes (${formatBytes(files.maxTotalBytes)}): not collected`;
+          }
+          admitted.add(path);
+          totalBytes += byteLength;
+          return undefined;
+        },
+      };
+    }
     this.#maxFigures = maxFigures;
     // The base64 of the largest figure, and a '\r' before the newline.
     this.#maxDataChars = Math.ceil(maxFigureBytes / 3) * 4 + 1;
   }
 
   push(chunk: string): string {
+    const output = this.#push(chunk);
+    this.#emitted += output.length;
+    return output;
+  }
+
+  #push(chunk: string): string {
     if (this.#ended) throw new InvalidInputError('push() was called after end()');
     if (typeof chunk !== 'string') {
       throw new InvalidInputError(`push() takes a string, got ${typeof chunk}`);
@@ -153,6 +215,7 @@ class MarkerParser implements FigureMarkerParser {
       if (this.#phase === 'head') position = this.#readHead(input, position, lineEnd);
       if (this.#phase !== 'head') this.#readData(input, position, lineEnd);
       if (newline === -1) return output;
+      this.#pending = output.length;
       this.#finishMarker();
       position = newline + 1;
     }
@@ -192,6 +255,7 @@ class MarkerParser implements FigureMarkerParser {
     this.#head = undefined;
     this.#dataChars = 0;
     this.#dataTail = '';
+    this.#fileData = [];
   }
 
   // Reads the kind and header from input[from, to); returns where the data starts once the
@@ -254,6 +318,15 @@ class MarkerParser implements FigureMarkerParser {
     if ((this.#phase !== 'data' && this.#phase !== 'oversized') || to === from || !head) return;
     this.#dataChars += to - from;
     this.#dataTail = (this.#dataTail + input.slice(Math.max(from, to - 3), to)).slice(-3);
+    if (head.kind === 'file' && this.#phase === 'data') {
+      if (this.#dataChars > this.#maxFileDataChars) {
+        this.#phase = 'oversized';
+        this.#fileData = [];
+        return;
+      }
+      this.#fileData.push(input.slice(from, to));
+      return;
+    }
     if (head.kind !== 'figure' || this.#phase === 'oversized') return;
     if (this.#dataChars > this.#maxDataChars) {
       // Dropping the data keeps memory bounded; the rest is only counted, for the problem.
@@ -277,6 +350,14 @@ class MarkerParser implements FigureMarkerParser {
   }
 
   #oversized(head: MarkerHead): void {
+    if (head.kind === 'file') {
+      this.problems.push({
+        stage: 'parse',
+        path: head.path,
+        reason: `${JSON.stringify(head.path)}: the data is longer than the announced size`,
+      });
+      return;
+    }
     const { chars, padding } = this.#dataLength();
     const bytes = Math.floor(chars / 4) * 3 - padding;
     const { maxFigureBytes } = this.#limits;
@@ -293,7 +374,7 @@ class MarkerParser implements FigureMarkerParser {
     } else if (this.#phase === 'oversized' && head !== undefined) {
       this.#oversized(head);
     } else if (this.#phase === 'data' && head !== undefined) {
-      this.#record(readMarkerEnd(head, this.#dataLength().chars > 0));
+      this.#record(readMarkerEnd(head, this.#dataLength().chars > 0, this.#fileData.join('')));
     }
     this.#reset('outside');
   }
@@ -321,6 +402,25 @@ class MarkerParser implements FigureMarkerParser {
         return;
       case 'problem':
         this.problems.push(record.problem);
+        return;
+      case 'display':
+        if (this.displays.length >= DISPLAY_LIMITS.maxDisplays) {
+          this.#problem(
+            undefined,
+            `a display over the limit of ${DISPLAY_LIMITS.maxDisplays} per execution was left out`,
+          );
+        } else {
+          this.displays.push({ ...record.display, position: this.#emitted + this.#pending });
+        }
+        return;
+      case 'fresh':
+        this.freshInterpreter = true;
+        return;
+      case 'file':
+        this.files.push(record.file);
+        return;
+      case 'file-ref':
+        this.fileRefs.push(record.path);
         return;
       case 'fault':
         this.#problem(record.index, record.reason);

@@ -1,4 +1,10 @@
-import type { CapturedFigure, FigureProblem, FileFigure, PythonError } from '../types/index.js';
+import type {
+  CapturedFigure,
+  ExecutionDisplay,
+  FigureProblem,
+  FileFigure,
+  PythonError,
+} from '../types/index.js';
 import { createFigureMarkerParser, type FigureMarkerOptions } from './marker-parser.js';
 
 export { checkFigureData, type FigureDataLimits } from './check-figure-data.js';
@@ -15,6 +21,10 @@ export interface ParsedFigureMarkers {
   /** Figures announced by `figure-file` markers, in the order they arrived. */
   fileFigures: FileFigure[];
   problems: FigureProblem[];
+  /** What the cell showed (its last value, display() calls), with positions in `stdout`. */
+  displays: ExecutionDisplay[];
+  /** The run installed the prelude: the interpreter had not run wrapped code before. */
+  freshInterpreter: boolean;
   /** The exception the user's code raised, when it raised one. */
   error?: PythonError;
 }
@@ -31,6 +41,8 @@ export function parseFigureMarkers(
     figures: parser.figures,
     fileFigures: parser.fileFigures,
     problems: parser.problems,
+    displays: parser.displays,
+    freshInterpreter: parser.freshInterpreter,
   };
   if (parser.error !== undefined) result.error = parser.error;
   return result;

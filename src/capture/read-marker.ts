@@ -1,4 +1,6 @@
+import { fileMediaType } from '../internal/file-media-type.js';
 import type {
+  CapturedFile,
   CapturedFigure,
   FigureMediaType,
   FigureProblem,
@@ -6,8 +8,16 @@ import type {
   PythonError,
 } from '../types/index.js';
 import { FigureDataStream } from './figure-data-stream.js';
-import { CHART_TOO_DEEP, decodeHeader, MAX_HEADER_DEPTH } from './marker-encoding.js';
+import { formatBytes } from './format-bytes.js';
+import {
+  CHART_TOO_DEEP,
+  decodeBase64,
+  decodeHeader,
+  MAX_HEADER_DEPTH,
+} from './marker-encoding.js';
 import { readChart } from './read-chart.js';
+import { type DisplayRecord, readDisplay } from './read-display.js';
+import { sandboxPathProblem } from './sandbox-path.js';
 
 /** What one marker said; a `fault` is a marker that could not be read (a `parse` problem). */
 export type MarkerRecord =
@@ -15,12 +25,27 @@ export type MarkerRecord =
   | { kind: 'figure-file'; figure: FileFigure }
   | { kind: 'error'; error: PythonError }
   | { kind: 'problem'; problem: FigureProblem }
+  | { kind: 'display'; display: DisplayRecord }
+  /** The prelude was installed by this run: the interpreter is new. */
+  | { kind: 'fresh' }
+  | { kind: 'file'; file: CapturedFile }
+  /** A file saved in the sandbox (transport 'files'), to be read from `path`. */
+  | { kind: 'file-ref'; path: string }
   | { kind: 'fault'; index: number | undefined; reason: string };
 
 /** The limits a `figure` marker's image is held to. */
 export interface MarkerLimits {
   maxFigureBytes: number;
   maxFigureSidePixels: number;
+  /**
+   * For `file` markers: the largest file, and the parser's admission (count, total bytes, one
+   * marker per path), asked when the header arrives, before any data is held; it returns why a
+   * file is refused. Without it, file markers are refused (the files were not asked for).
+   */
+  files?: {
+    maxFileBytes: number;
+    admit: (path: string, byteLength: number) => string | undefined;
+  };
 }
 
 const MEDIA_TYPES: Readonly<Record<string, FigureMediaType>> = {
@@ -36,7 +61,11 @@ export type MarkerHead =
   | { kind: 'figure'; figure: FileFigure; data: FigureDataStream }
   | { kind: 'figure-file'; figure: FileFigure }
   | { kind: 'error'; error: PythonError }
-  | { kind: 'problem'; problem: FigureProblem };
+  | { kind: 'problem'; problem: FigureProblem }
+  | { kind: 'display'; display: DisplayRecord }
+  | { kind: 'fresh' }
+  | { kind: 'file'; path: string; byteLength: number }
+  | { kind: 'file-ref'; path: string };
 
 type Fault = Extract<MarkerRecord, { kind: 'fault' }>;
 
@@ -72,6 +101,15 @@ export function readMarkerHead(
       return readError(header);
     case 'problem':
       return readProblem(header);
+    case 'display': {
+      const display = readDisplay(header);
+      return typeof display === 'string' ? fault(undefined, display) : { kind, display };
+    }
+    case 'fresh':
+      return { kind };
+    case 'file':
+    case 'file-ref':
+      return readFileHeader(kind, header, limits);
     default:
       return fault(indexOf(header), `unknown marker kind ${describeKind(kind)}`);
   }
@@ -80,7 +118,7 @@ export function readMarkerHead(
 /** The figure index a marker announced, for a problem about it. */
 export function headIndex(head: MarkerHead): number | undefined {
   if (head.kind === 'problem') return head.problem.index;
-  return head.kind === 'error' ? undefined : head.figure.index;
+  return head.kind === 'figure' || head.kind === 'figure-file' ? head.figure.index : undefined;
 }
 
 /**
@@ -88,8 +126,27 @@ export function headIndex(head: MarkerHead): number | undefined {
  * `FigureDataStream` as it arrived; for the other kinds, only whether there was any counts (a
  * `figure-file` marker carries none).
  */
-export function readMarkerEnd(head: MarkerHead, hasData: boolean): MarkerRecord {
+export function readMarkerEnd(
+  head: MarkerHead,
+  hasData: boolean,
+  fileData?: string,
+): MarkerRecord {
   switch (head.kind) {
+    case 'file': {
+      const bytes = decodeBase64(fileData ?? '');
+      if (bytes === undefined || bytes.byteLength !== head.byteLength) {
+        return fileProblem(head.path, 'the file data is not valid base64 of the announced size');
+      }
+      const file = { path: head.path, mediaType: fileMediaType(head.path), data: bytes };
+      return { kind: 'file', file };
+    }
+    case 'file-ref':
+      return hasData
+        ? fileProblem(head.path, 'a file-ref marker carries no data')
+        : { kind: 'file-ref', path: head.path };
+    case 'display':
+    case 'fresh':
+      return hasData ? fault(undefined, `a ${head.kind} marker carries no data`) : head;
     case 'figure': {
       const checked = head.data.end();
       if (typeof checked !== 'string') return { kind: 'figure', figure: checked };
@@ -150,6 +207,44 @@ function addChart(figure: FileFigure, header: Record<string, unknown>): void {
   }
 }
 
+/**
+ * The header of a `file` or `file-ref` marker: a path the sandbox may use (relative, no `..`, no
+ * control characters) and a size within the limits, admitted by the parser before any data.
+ * A refused file becomes a problem naming its path.
+ */
+function readFileHeader(
+  kind: 'file' | 'file-ref',
+  header: Record<string, unknown>,
+  limits: MarkerLimits,
+): MarkerHead | Fault {
+  const { path, size } = header;
+  const problem = sandboxPathProblem(path);
+  if (problem !== undefined) return fault(undefined, `malformed ${kind} marker: ${problem}`);
+  const filePath = path as string;
+  if (limits.files === undefined) {
+    return fileProblem(filePath, 'files were not asked for; the marker was ignored');
+  }
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
+    return fileProblem(filePath, 'the marker has no valid "size"');
+  }
+  if (size > limits.files.maxFileBytes) {
+    return fileProblem(
+      filePath,
+      `${formatBytes(size)}, over maxFileBytes (${formatBytes(limits.files.maxFileBytes)}): not collected`,
+    );
+  }
+  const refused = limits.files.admit(filePath, size);
+  if (refused !== undefined) return fileProblem(filePath, refused);
+  return kind === 'file' ? { kind, path: filePath, byteLength: size } : { kind, path: filePath };
+}
+
+function fileProblem(path: string, reason: string): { kind: 'problem'; problem: FigureProblem } {
+  return {
+    kind: 'problem',
+    problem: { stage: 'parse', path, reason: `${JSON.stringify(path)}: ${reason}` },
+  };
+}
+
 function readError(header: Record<string, unknown>): MarkerHead | Fault {
   const { name, value, traceback } = header;
   if (typeof name !== 'string' || typeof value !== 'string' || typeof traceback !== 'string') {
@@ -171,6 +266,9 @@ function readProblem(header: Record<string, unknown>): MarkerHead | Fault {
   }
   const problem: FigureProblem = { stage: 'capture', reason: header.reason };
   if (index !== undefined) problem.index = index;
+  if (header.path !== undefined && sandboxPathProblem(header.path) === undefined) {
+    problem.path = header.path as string;
+  }
   return { kind: 'problem', problem };
 }
 

@@ -2,19 +2,29 @@ import { createHash, randomBytes } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
 import { InvalidInputError } from '../errors/index.js';
 import { parseOptions } from '../internal/parse-options.js';
-import type { CaptureOptions } from '../types/index.js';
+import type { CaptureOptions, OutputFileOptions } from '../types/index.js';
 import { captureOptionsSchema } from './capture-options.js';
+import { outputFileOptionsSchema, type ResolvedOutputFileOptions } from './output-file-options.js';
 import chartSource from './python/chart.py?raw';
+import displaySource from './python/display.py?raw';
+import figuresSource from './python/figures.py?raw';
+import filesSource from './python/files.py?raw';
 import preludeSource from './python/prelude.py?raw';
 
-/** What `wrapPythonCode` needs: the execution's nonce and how figures are captured. */
-export type WrapCodeOptions = { nonce: string } & CaptureOptions;
+/**
+ * What `wrapPythonCode` needs: the execution's nonce, how figures are captured and, when the
+ * files the code writes are to come back, their limits.
+ */
+export type WrapCodeOptions = { nonce: string; files?: OutputFileOptions } & CaptureOptions;
 
 const NONCE_PATTERN = /^[0-9a-f]{32}$/;
 
-// chart.py is a section of the prelude module kept in its own file: prelude.py calls its
-// _add_chart() when a figure is captured.
-const prelude = `${preludeSource}\n\n${chartSource}`;
+// One module from five files, each a section of it: prelude.py runs the cell, figures.py
+// captures figures, display.py shows values and display() calls, files.py sends the files the
+// cell wrote, chart.py reads chart data.
+const prelude = [preludeSource, figuresSource, displaySource, filesSource, chartSource].join(
+  '\n\n',
+);
 
 // Keyed by content so that a process running an older prelude installs this one instead.
 const PRELUDE_MODULE = `_sandplot_prelude_${createHash('sha256').update(prelude).digest('hex').slice(0, 16)}`;
@@ -27,6 +37,9 @@ const INSTALLER = [
   `source = zlib.decompress(binascii.a2b_base64('${deflateSync(prelude, { level: 9 }).toString('base64')}'))`,
   "exec(compile(source, '<sandplot-prelude>', 'exec', dont_inherit=True), module.__dict__)",
   `sys.modules['${PRELUDE_MODULE}'] = module`,
+  // The first run after an install says so: the host then knows whether the interpreter it ran
+  // earlier cells in was replaced (a crash the service recovered from without telling).
+  "module._state['fresh'] = True",
 ].join('\n');
 
 // One expression statement: it binds no name in the user's namespace, only `__import__` is
@@ -59,13 +72,24 @@ export function wrapPythonCode(code: string, options: WrapCodeOptions): string {
       'nonce must be 32 lowercase hex characters; create one with createNonce()',
     );
   }
-  const { nonce: _nonce, ...fields } = options;
+  const { nonce: _nonce, files: fileOptions, ...fields } = options;
   const capture = parseOptions(captureOptionsSchema, fields, 'capture options');
+  const files =
+    fileOptions === undefined
+      ? undefined
+      : parseOptions(outputFileOptionsSchema, fileOptions, 'output file options');
   const source = Buffer.from(code, 'utf8').toString('base64');
   return (
     `${INSTALLED_PRELUDE}.run('${source}', '${options.nonce}', '${capture.format}', ` +
     `${capture.dpi}, ${capture.maxFigures}, ${capture.maxFigureBytes}, ` +
     `${capture.enabled ? 'True' : 'False'}, '${capture.transport}', ` +
-    `${capture.chartData ? 'True' : 'False'}, ${capture.maxFigureSidePixels})\n`
+    `${capture.chartData ? 'True' : 'False'}, ${capture.maxFigureSidePixels}, ` +
+    `${capture.tightBoundingBox ? 'True' : 'False'}, ${pythonFileLimits(files)})\n`
   );
+}
+
+// The limits as a Python dict literal (validated whole numbers), or None when files stay put.
+function pythonFileLimits(files: ResolvedOutputFileOptions | undefined): string {
+  if (files === undefined || !files.enabled) return 'None';
+  return `{'maxFiles': ${files.maxFiles}, 'maxFileBytes': ${files.maxFileBytes}, 'maxTotalBytes': ${files.maxTotalBytes}, 'maxEntries': ${files.maxEntries}}`;
 }

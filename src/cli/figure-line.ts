@@ -2,7 +2,7 @@ import { relative } from 'node:path';
 import { terminalLine } from '../internal/terminal-safe.js';
 import { MAX_TITLE_CHARS } from '../tool/figure-ledger.js';
 import { clipLine } from '../tool/text.js';
-import type { StoredFigure } from '../types/index.js';
+import type { StoredFigure, StoredFile } from '../types/index.js';
 
 /**
  * One human-readable line per stored figure: where it is, its size in bytes and pixels, its title.
@@ -17,6 +17,16 @@ export function figureLine(figure: StoredFigure): string {
   const title = figure.title ? `  "${clipLine(figure.title, MAX_TITLE_CHARS)}"` : '';
   return terminalLine(
     `figure ${figure.index + 1}: ${where}  ${figure.byteLength.toLocaleString('en-US')} bytes${pixels}${title}`,
+  );
+}
+
+/** One human-readable line per stored file: its path in the sandbox, where it is stored, its size. */
+export function fileLine(file: StoredFile): string {
+  const where = file.localPath
+    ? relative(process.cwd(), file.localPath) || file.localPath
+    : shorten(file.url);
+  return terminalLine(
+    `file ${JSON.stringify(clipLine(file.path, MAX_TITLE_CHARS))}: ${where}  ${file.byteLength.toLocaleString('en-US')} bytes  ${file.mediaType}`,
   );
 }
 

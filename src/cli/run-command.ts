@@ -7,7 +7,7 @@ import { CodeSandbox } from '../sandbox/code-sandbox.js';
 import { clipLine } from '../tool/text.js';
 import type { ExecutionResult } from '../types/index.js';
 import { backendArgumentOptions, backendFromOptions, backendUsage } from './backend-option.js';
-import { figureLine } from './figure-line.js';
+import { figureLine, fileLine } from './figure-line.js';
 import {
   checkReportPath,
   htmlArgumentOptions,
@@ -15,14 +15,16 @@ import {
   reportLine,
   writeReport,
 } from './html-option.js';
+import { inputArgumentOptions, inputFilesFromOptions, inputUsage } from './input-option.js';
 import { sinkArgumentOptions, sinkFromOptions, sinkUsage } from './sink-option.js';
 import { startSpinner, streamAround } from './spinner.js';
 
 export const runUsage = `Usage: sandplot run <file.py | -> [options]
 
-Runs Python in a sandbox and stores the figures it makes.
+Runs Python in a sandbox and stores the figures it makes and the files it writes.
 
 Options:
+${inputUsage}
 ${sinkUsage}
   --format png|svg|jpeg      figure format (default: png)
   --timeout SECONDS          interrupt the code after this long (default: 120)
@@ -39,6 +41,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     args: argv,
     allowPositionals: true,
     options: {
+      ...inputArgumentOptions,
       ...sinkArgumentOptions,
       format: { type: 'string', default: 'png' },
       timeout: { type: 'string' },
@@ -75,6 +78,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   const reportPath = values.html === undefined ? undefined : await checkReportPath(values.html);
   const code = source === '-' ? await text(process.stdin) : await readFile(source, 'utf8');
+  const inputs = await inputFilesFromOptions(values);
 
   await using sandbox = new CodeSandbox({
     backend,
@@ -85,6 +89,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const spinner = startSpinner(process.stderr, 'running');
   let result: ExecutionResult;
   try {
+    if (inputs.length > 0) await sandbox.writeFiles(inputs);
     result = await sandbox.executePython(code, values.json ? {} : streamAround(spinner));
   } finally {
     spinner.stop();
@@ -117,8 +122,14 @@ const MAX_REASON_CHARS = 500;
  */
 export function printSummary(result: ExecutionResult): void {
   for (const figure of result.figures) process.stdout.write(`${figureLine(figure)}\n`);
+  for (const file of result.files) process.stdout.write(`${fileLine(file)}\n`);
   for (const problem of result.problems) {
-    const which = problem.index === undefined ? 'a figure' : `figure ${problem.index + 1}`;
+    const which =
+      problem.path !== undefined
+        ? `file ${JSON.stringify(clipLine(problem.path, 200))}`
+        : problem.index === undefined
+          ? 'a figure'
+          : `figure ${problem.index + 1}`;
     const sink = problem.sink ? `, ${clipLine(problem.sink, 60)}` : '';
     process.stderr.write(
       `${terminalLine(`sandplot: ${which} was not delivered (${problem.stage}${sink}): ${clipLine(problem.reason, MAX_REASON_CHARS)}`)}\n`,
@@ -146,7 +157,7 @@ export function resultJson(result: ExecutionResult): string {
   );
 }
 
-/** A figure's bytes are already in its data: URL; printing them twice helps nobody. */
+/** A figure's or file's bytes are already in its data: URL; printing them twice helps nobody. */
 function jsonReplacer(key: string, value: unknown): unknown {
   if (key === 'data' && value instanceof Uint8Array) return undefined;
   return value;

@@ -1,4 +1,5 @@
 import { createTerminalSanitizer } from '../internal/terminal-safe.js';
+import type { ExecutionDisplay } from '../types/index.js';
 
 const frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
@@ -50,10 +51,11 @@ export function startSpinner(
 
 /**
  * Output callbacks that write the code's stdout and stderr through, moving the spinner out of the
- * way first. On a terminal the text loses its control characters and escape sequences
- * (`stripControls`): the code must not retitle the window, clear the screen or hide a link. When a
- * stream is piped or redirected, the code's output passes through unchanged: it is data for the
- * next program.
+ * way first. Displays (the last expression's value, `display()` calls) are printed where the cell
+ * made them, on lines of their own, as a notebook shows them. On a terminal the text loses its
+ * control characters and escape sequences (`stripControls`): the code must not retitle the window,
+ * clear the screen or hide a link. When a stream is piped or redirected, the code's output passes
+ * through unchanged: it is data for the next program.
  */
 export function streamAround(
   spinner: Spinner,
@@ -61,6 +63,7 @@ export function streamAround(
 ): {
   onStdout: (text: string) => void;
   onStderr: (text: string) => void;
+  onDisplay: (display: ExecutionDisplay) => void;
 } {
   const writer = (stream: NodeJS.WriteStream) => {
     const sanitizer = stream.isTTY ? createTerminalSanitizer() : undefined;
@@ -69,5 +72,19 @@ export function streamAround(
       stream.write(sanitizer ? sanitizer.push(text) : text);
     };
   };
-  return { onStdout: writer(streams.stdout), onStderr: writer(streams.stderr) };
+  const writeStdout = writer(streams.stdout);
+  let atLineStart = true;
+  const onStdout = (text: string) => {
+    if (text === '') return;
+    writeStdout(text);
+    atLineStart = text.endsWith('\n');
+  };
+  return {
+    onStdout,
+    onStderr: writer(streams.stderr),
+    onDisplay: (display) => {
+      if (!atLineStart) onStdout('\n');
+      onStdout(display.text.endsWith('\n') ? display.text : `${display.text}\n`);
+    },
+  };
 }

@@ -4,6 +4,8 @@ import type { ExecutionResult, FigureProblem, StoredFigure } from '../types/inde
 import { chartOf, renderChart } from './chart-html.js';
 import { escapeHtml } from './escape-html.js';
 import { embedFigure, type FigureEmbedding } from './figure-embedding.js';
+import { renderFiles } from './files-html.js';
+import { renderOutput } from './output-html.js';
 import { reportStyle } from './report-style.js';
 
 export interface HtmlReportOptions {
@@ -63,10 +65,11 @@ export async function renderHtmlReport(
   const sections = [
     renderHeader(result, title, generatedAt),
     options.code === undefined ? '' : renderBlock('Code', 'code', options.code, 'No code.'),
-    renderBlock('Output', 'stdout', result.stdout, 'No output.'),
+    renderOutput(result),
     renderStderr(result),
     renderError(result),
     renderFigures(result.figures, embeddings),
+    renderFiles(result.files ?? []),
     renderProblems(result.problems),
   ];
   return `<!DOCTYPE html>

@@ -43,7 +43,7 @@ caption { text-align: left; font-weight: 600; padding-bottom: .3rem; }
 th, td { border: 1px solid var(--line); padding: .2rem .6rem; text-align: right; }
 thead th { background: var(--soft); text-align: center; }
 tbody th { text-align: left; font-weight: 500; background: #fbfcfd; }
-.problems td, .problems th { text-align: left; }
+.problems td, .problems th, .files td, .files th { text-align: left; }
 footer { margin-top: 3rem; color: var(--muted); font-size: .8rem; }
 a { color: #0969da; overflow-wrap: anywhere; }
 @media print {

@@ -10,6 +10,11 @@ export interface BoundedOutput {
   text(): string;
   /** Characters (UTF-16 code units) dropped from the middle; exact once `text()` was called. */
   readonly cutChars: number;
+  /**
+   * Where a position in the whole stream (a character offset) is in `text()`, once it was
+   * called: positions in the cut part map to where the cut line is.
+   */
+  keptPosition(position: number): number;
 }
 
 // Chunks shorter than this are joined to the one before, so that a stream of tiny writes does
@@ -37,6 +42,9 @@ export function createBoundedOutput(maxBytes: number, label: string): BoundedOut
   const tail = new Chunks();
   let headFull = false;
   let cutChars = 0;
+  // Set by text(): characters of the kept head, and what stands between head and tail.
+  let headChars = 0;
+  let inserted = 0;
   // A high surrogate at the end of a write waits for its pair, so bytes are counted right.
   let pending = '';
 
@@ -73,9 +81,11 @@ export function createBoundedOutput(maxBytes: number, label: string): BoundedOut
       pending = '';
       cutChars += tail.trimFront(tailLimit);
       const keptHead = head.parts();
+      headChars = keptHead.reduce((sum, part) => sum + part.length, 0);
       if (cutChars === 0) return [...keptHead, ...tail.parts()].join('');
       const last = keptHead[keptHead.length - 1] ?? '';
       const before = last.length === 0 || last.endsWith('\n') ? '' : '\n';
+      inserted = before.length + outputCutLine(cutChars, label, maxBytes).length + 1;
       // One join: the result is one flat string, copied once, holding no slice of a large chunk.
       return [
         ...keptHead,
@@ -87,6 +97,11 @@ export function createBoundedOutput(maxBytes: number, label: string): BoundedOut
     },
     get cutChars() {
       return cutChars;
+    },
+    keptPosition(position) {
+      if (cutChars === 0 || position <= headChars) return position;
+      if (position < headChars + cutChars) return headChars;
+      return position - cutChars + inserted;
     },
   };
 }

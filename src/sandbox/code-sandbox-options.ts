@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import type { SandboxBackend } from '../backends/types.js';
 import { captureOptionsSchema } from '../capture/capture-options.js';
+import { outputFileOptionsSchema } from '../capture/output-file-options.js';
 import { objectWithMethod } from '../internal/plugin-schema.js';
 import { base64Sink } from '../sinks/base64.js';
 import type { ImageSink } from '../sinks/types.js';
-import type { CaptureOptions } from '../types/index.js';
+import type { CaptureOptions, OutputFileOptions } from '../types/index.js';
 
 export interface CodeSandboxOptions {
   /** Where the code runs: `localBackend()`, `agentCoreBackend()`, ... */
@@ -23,6 +24,11 @@ export interface CodeSandboxOptions {
    * (`agentCoreBackend()`); others throw a `ConfigError`. @default undefined (start a new session)
    */
   sessionId?: string;
+  /**
+   * The files each call creates or changes in the working directory come back in
+   * `ExecutionResult.files`, stored by `imageSink`. @default see `OutputFileOptions`
+   */
+  outputFiles?: OutputFileOptions;
   /**
    * UTF-8 bytes of stdout, and separately of stderr, kept in an `ExecutionResult`. Longer output
    * keeps its first and last half and counts the cut (`stdoutTruncatedChars`), so code that
@@ -51,6 +57,7 @@ export const codeSandboxOptionsSchema = z.strictObject({
   timeoutMs: positiveInteger.default(120_000),
   maxCodeBytes: positiveInteger.default(1024 * 1024),
   sessionId: z.string().min(1).optional(),
+  outputFiles: outputFileOptionsSchema.prefault({}),
   maxOutputBytes: positiveInteger.min(1024).default(10 * 1024 * 1024),
 });
 
@@ -65,6 +72,24 @@ export const executeOptionsSchema = z.strictObject({
   clearContext: z.boolean().optional(),
   onStdout: z.function().optional(),
   onStderr: z.function().optional(),
+  onDisplay: z.function().optional(),
+});
+
+/** The options of `CodeSandbox.writeFiles()`. */
+export interface WriteFilesOptions {
+  abortSignal?: AbortSignal;
+  /**
+   * Keep the files in memory and write them again into a session that replaces a lost one (the
+   * memory cost is their size, until the sandbox is closed). False writes them once.
+   * @default true
+   */
+  keep?: boolean;
+}
+
+/** The options of `writeFiles()`. */
+export const writeFilesOptionsSchema = z.strictObject({
+  abortSignal: z.instanceof(AbortSignal).optional(),
+  keep: z.boolean().optional(),
 });
 
 /** The files of `writeFiles()`. */

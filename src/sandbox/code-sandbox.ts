@@ -7,7 +7,12 @@ import { AbortError, ConfigError, InvalidInputError, SessionError } from '../err
 import { throwIfAborted } from '../internal/abort.js';
 import { parseOptions } from '../internal/parse-options.js';
 import { withoutUndefined } from '../internal/without-undefined.js';
-import type { ExecuteOptions, ExecutionResult, FigureProblem } from '../types/index.js';
+import type {
+  ExecuteOptions,
+  ExecutionDisplay,
+  ExecutionResult,
+  FigureProblem,
+} from '../types/index.js';
 import { createBoundedOutput } from './bounded-output.js';
 import { checkCode } from './check-code.js';
 import {
@@ -15,12 +20,17 @@ import {
   codeSandboxOptionsSchema,
   executeOptionsSchema,
   type ResolvedCodeSandboxOptions,
+  type WriteFilesOptions,
   writeFilesInputSchema,
+  writeFilesOptionsSchema,
 } from './code-sandbox-options.js';
 import { collectFigures } from './collect-figures.js';
+import { collectFiles } from './collect-files.js';
 import { removeFigureFiles } from './figure-file-transport.js';
+import { type InputFileInfo, InputFiles } from './input-files.js';
 import { describeRunError } from './run-error.js';
 import { storeFigures } from './store-figures.js';
+import { storeFiles } from './store-files.js';
 
 /**
  * A Python sandbox for one conversation: the session starts on first use (exactly once, even
@@ -40,6 +50,12 @@ export class CodeSandbox implements AsyncDisposable {
   #retiring: Promise<void> = Promise.resolve();
   /** The existing session the first call attaches to (the `sessionId` option), until it has. */
   #attachTo: string | undefined;
+  /** Sessions that ran wrapped code (and so have the prelude installed). */
+  readonly #ranCode = new WeakSet<BackendSession>();
+  /** Files given with writeFiles, written again into a session that replaces a lost one. */
+  readonly #inputs = new InputFiles();
+  /** A session was started before: the next one replaces it and gets the kept files. */
+  #hadSession = false;
 
   constructor(options: CodeSandboxOptions) {
     this.#options = parseOptions(codeSandboxOptionsSchema, options, 'CodeSandbox options');
@@ -76,8 +92,12 @@ export class CodeSandbox implements AsyncDisposable {
     return this.#serial(options.abortSignal, () => this.#execute(code, options));
   }
 
-  /** Writes files into the sandbox's working directory (paths relative to it). */
-  writeFiles(files: SandboxFile[], options: { abortSignal?: AbortSignal } = {}): Promise<void> {
+  /**
+   * Writes files into the sandbox's working directory (paths relative to it). They are kept
+   * (in memory) and written again into any session that replaces a lost one, before the next call
+   * runs, so a restart does not lose the user's data set; `keep: false` writes them once.
+   */
+  writeFiles(files: SandboxFile[], options: WriteFilesOptions = {}): Promise<void> {
     try {
       parseOptions(
         writeFilesInputSchema,
@@ -85,6 +105,7 @@ export class CodeSandbox implements AsyncDisposable {
         'writeFiles files (expected [{ path, content: string | Uint8Array }])',
         'input',
       );
+      parseOptions(writeFilesOptionsSchema, options, 'writeFiles options', 'input');
       this.#checkOpen();
     } catch (error) {
       return Promise.reject(error);
@@ -92,7 +113,14 @@ export class CodeSandbox implements AsyncDisposable {
     return this.#serial(options.abortSignal, async () => {
       const session = await this.#ensureSession(options.abortSignal);
       await session.writeFiles(files, withoutUndefined({ abortSignal: options.abortSignal }));
+      if (options.keep === false) this.#inputs.forget(files.map((file) => file.path));
+      else this.#inputs.remember(files);
     });
+  }
+
+  /** The files kept from `writeFiles` (names and sizes, in path order). */
+  get inputFiles(): InputFileInfo[] {
+    return this.#inputs.list();
   }
 
   /** Reads a file from the sandbox's working directory, byte for byte. */
@@ -195,13 +223,27 @@ export class CodeSandbox implements AsyncDisposable {
           ? backend.attachSession(attachTo, withoutUndefined({ abortSignal }))
           : backend.createSession(withoutUndefined({ abortSignal })),
       )
-      .then((session) => {
+      .then(async (session) => {
         if (this.#closed) {
           void session.close();
           throw new SessionError('This CodeSandbox was closed while its session was starting.', {
             code: 'SESSION_CLOSED',
           });
         }
+        if (this.#hadSession && this.#inputs.size > 0) {
+          try {
+            await session.writeFiles(this.#inputs.files(), withoutUndefined({ abortSignal }));
+          } catch (error) {
+            await session.close().catch(() => undefined);
+            throw error;
+          }
+        }
+        this.#hadSession = true;
+        // A backend that replaces its service session in place (AgentCore, at expiry) writes the
+        // kept files into the new one before the next call runs there.
+        session.onReplaced?.(async () => {
+          if (this.#inputs.size > 0) await session.writeFiles(this.#inputs.files());
+        });
         this.#session = session;
         return session;
       })
@@ -227,28 +269,30 @@ export class CodeSandbox implements AsyncDisposable {
 
     const executionId = randomBytes(16).toString('hex');
     const nonce = createNonce();
-    const { capture } = this.#options;
+    const { capture, outputFiles } = this.#options;
     const timeoutMs = options.timeoutMs ?? this.#options.timeoutMs;
     const parser = createFigureMarkerParser({
       nonce,
       maxFigureBytes: capture.maxFigureBytes,
       maxFigureSidePixels: capture.maxFigureSidePixels,
       maxFigures: capture.maxFigures,
+      ...(outputFiles.enabled ? { files: outputFiles } : {}),
     });
     const stdout = createBoundedOutput(this.#options.maxOutputBytes, 'stdout');
     const stderr = createBoundedOutput(this.#options.maxOutputBytes, 'stderr');
+    let streamed = 0;
 
     let run: BackendRunResult;
     try {
-      run = await session.runCode(wrapPythonCode(code, { nonce, ...capture }), {
+      run = await session.runCode(wrapPythonCode(code, { nonce, ...capture, files: outputFiles }), {
         timeoutMs,
         ...withoutUndefined({ abortSignal: options.abortSignal }),
         onStdout: (chunk) => {
+          const shown = parser.displays.length;
           const clean = parser.push(chunk);
-          if (clean.length > 0) {
-            stdout.push(clean);
-            options.onStdout?.(clean);
-          }
+          if (clean.length > 0) stdout.push(clean);
+          emitInOrder(clean, parser.displays.slice(shown), streamed, options);
+          streamed += clean.length;
         },
         onStderr: (chunk) => {
           stderr.push(chunk);
@@ -264,6 +308,17 @@ export class CodeSandbox implements AsyncDisposable {
       stdout.push(rest);
       options.onStdout?.(rest);
     }
+    // The prelude had to be installed although this session ran wrapped code before: the
+    // interpreter was replaced (a crash the service recovered from), and its variables are gone.
+    if (parser.freshInterpreter && this.#ranCode.has(session)) {
+      sessionRestarted = true;
+      // The new interpreter may have a new working directory too: the kept input files go back
+      // in for the next call (this one has already run without them).
+      if (this.#inputs.size > 0 && session.isAlive) {
+        await session.writeFiles(this.#inputs.files()).catch(() => undefined);
+      }
+    }
+    this.#ranCode.add(session);
     if (run.crashed || !session.isAlive) this.#forgetSession(session);
     if (run.sessionRestarted) sessionRestarted = true;
 
@@ -291,6 +346,18 @@ export class CodeSandbox implements AsyncDisposable {
       abortSignal: options.abortSignal,
       problems,
     });
+    const written = await collectFiles(session, parser, {
+      limits: outputFiles,
+      abortSignal: options.abortSignal,
+      problems,
+    });
+    const files = await storeFiles(this.#options.imageSink, written, {
+      executionId,
+      sessionId: session.id,
+      ...withoutUndefined({ abortSignal: options.abortSignal }),
+      reportProblem: (problem) => problems.push({ ...problem, reason: String(problem.reason) }),
+      problems,
+    });
 
     const result: ExecutionResult = {
       executionId,
@@ -301,13 +368,22 @@ export class CodeSandbox implements AsyncDisposable {
       exitCode: error !== undefined && run.exitCode === 0 ? 1 : run.exitCode,
       isError: error !== undefined || (run.exitCode !== null && run.exitCode !== 0),
       durationMs: performance.now() - started,
+      // Positions in the kept output, which may have lost its middle (maxOutputBytes).
+      displays: parser.displays.map((display) => ({
+        ...display,
+        position: stdout.keptPosition(display.position),
+      })),
       figures,
+      files,
       problems,
     };
     if (stdout.cutChars > 0) result.stdoutTruncatedChars = stdout.cutChars;
     if (stderr.cutChars > 0) result.stderrTruncatedChars = stderr.cutChars;
     if (error) result.error = error;
-    if (sessionRestarted) result.sessionRestarted = true;
+    if (sessionRestarted) {
+      result.sessionRestarted = true;
+      if (this.#inputs.size > 0) result.inputFilesRestored = true;
+    }
     return result;
   }
 
@@ -320,4 +396,24 @@ export class CodeSandbox implements AsyncDisposable {
       .catch(() => undefined)
       .then(() => previous);
   }
+}
+
+/**
+ * Hands a chunk of user output and the displays its markers made to the callbacks in the order
+ * the cell produced them: each display's position splits the chunk.
+ */
+function emitInOrder(
+  text: string,
+  displays: readonly ExecutionDisplay[],
+  offset: number,
+  options: ExecuteOptions,
+): void {
+  let from = 0;
+  for (const display of displays) {
+    const at = Math.min(text.length, Math.max(from, display.position - offset));
+    if (at > from) options.onStdout?.(text.slice(from, at));
+    from = at;
+    options.onDisplay?.(display);
+  }
+  if (from < text.length) options.onStdout?.(text.slice(from));
 }

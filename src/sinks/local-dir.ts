@@ -1,24 +1,27 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { ConfigError, errorMessage, SinkError } from '../errors/index.js';
 import { abortedError, throwIfAborted } from '../internal/abort.js';
 import { extensionFor } from './media.js';
-import type { ImageSink } from './types.js';
+import { safeFilePath } from './safe-file-path.js';
+import type { ImageSink, ImageSinkContext } from './types.js';
 
 export interface LocalDirSinkOptions {
-  /** Folder figures are written to; created when missing. Relative paths resolve against the working directory. */
+  /** Folder figures and files are written to; created when missing. Relative paths resolve against the working directory. */
   dir: string;
 }
 
 const optionsSchema = z.object({ dir: z.string().min(1) });
 
 /**
- * Writes figures as files named `{executionId}-figure-{index}.{ext}`. Names come only from the
- * random execution id and the figure's position, so nothing the sandboxed code prints can steer
- * the path. Files appear atomically (written to a temporary name, then renamed).
+ * Writes figures as files named `{executionId}-figure-{index}.{ext}`, and the files the code
+ * wrote under `{executionId}/` with their own (sanitised) paths. Figure names come only from the
+ * random execution id and the figure's position; a file's path is cleaned segment by segment and
+ * checked to stay inside the folder, so nothing the sandboxed code names can write elsewhere.
+ * Everything appears atomically (written to a temporary name, then renamed).
  */
 export function localDirSink(options: LocalDirSinkOptions): ImageSink {
   const parsed = optionsSchema.safeParse(options);
@@ -29,37 +32,37 @@ export function localDirSink(options: LocalDirSinkOptions): ImageSink {
   }
   const dir = resolve(parsed.data.dir);
   let ready: Promise<unknown> | undefined;
+
+  async function store(path: string, data: Uint8Array, context: ImageSinkContext): Promise<void> {
+    const temporary = resolve(dirname(path), `.${randomBytes(6).toString('hex')}.tmp`);
+    try {
+      ready ??= mkdir(dir, { recursive: true }).catch((error: unknown) => {
+        ready = undefined;
+        throw error;
+      });
+      await ready;
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(temporary, data, { flag: 'wx', signal: context.abortSignal });
+      await rename(temporary, path);
+    } catch (error) {
+      await rm(temporary, { force: true }).catch(() => {});
+      if (context.abortSignal?.aborted) throw abortedError('localDirSink', context.abortSignal);
+      throw new SinkError(
+        'local-dir',
+        `localDirSink could not write ${path}: ${errorMessage(error)}. Check that the \`dir\` option names a writable folder.`,
+        { cause: error },
+      );
+    }
+  }
+
   return {
     name: 'local-dir',
     async put(figure, context) {
-      if (!/^[A-Za-z0-9_-]+$/.test(context.executionId)) {
-        throw new SinkError(
-          'local-dir',
-          `localDirSink refused execution id ${JSON.stringify(context.executionId)}: ids must be letters, digits, _ and -.`,
-        );
-      }
+      checkExecutionId(context.executionId);
       throwIfAborted(context.abortSignal, 'localDirSink.put');
       const name = `${context.executionId}-figure-${figure.index}.${extensionFor(figure.mediaType)}`;
       const path = resolve(dir, name);
-      const temporary = resolve(dir, `.${name}.${randomBytes(6).toString('hex')}.tmp`);
-      try {
-        ready ??= mkdir(dir, { recursive: true }).catch((error: unknown) => {
-          ready = undefined;
-          throw error;
-        });
-        await ready;
-        await writeFile(temporary, figure.data, { flag: 'wx', signal: context.abortSignal });
-        await rename(temporary, path);
-      } catch (error) {
-        await rm(temporary, { force: true }).catch(() => {});
-        if (context.abortSignal?.aborted)
-          throw abortedError('localDirSink.put', context.abortSignal);
-        throw new SinkError(
-          'local-dir',
-          `localDirSink could not write ${path}: ${errorMessage(error)}. Check that the \`dir\` option names a writable folder.`,
-          { cause: error },
-        );
-      }
+      await store(path, figure.data, context);
       const { data, ...rest } = figure;
       return {
         ...rest,
@@ -69,5 +72,35 @@ export function localDirSink(options: LocalDirSinkOptions): ImageSink {
         byteLength: data.byteLength,
       };
     },
+    async putFile(file, context) {
+      checkExecutionId(context.executionId);
+      throwIfAborted(context.abortSignal, 'localDirSink.putFile');
+      const folder = resolve(dir, context.executionId);
+      const path = resolve(folder, safeFilePath(file.path));
+      if (!path.startsWith(folder + sep)) {
+        throw new SinkError(
+          'local-dir',
+          `localDirSink refused the file ${JSON.stringify(file.path)}: it would be written outside ${folder}.`,
+        );
+      }
+      await store(path, file.data, context);
+      return {
+        path: file.path,
+        mediaType: file.mediaType,
+        sink: 'local-dir',
+        url: pathToFileURL(path).href,
+        localPath: path,
+        byteLength: file.data.byteLength,
+      };
+    },
   };
+}
+
+function checkExecutionId(executionId: string): void {
+  if (!/^[A-Za-z0-9_-]+$/.test(executionId)) {
+    throw new SinkError(
+      'local-dir',
+      `localDirSink refused execution id ${JSON.stringify(executionId)}: ids must be letters, digits, _ and -.`,
+    );
+  }
 }

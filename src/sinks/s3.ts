@@ -8,11 +8,12 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { AbortError, SinkError } from '../errors/index.js';
 import { callDeadline } from '../internal/call-deadline.js';
 import { createConcurrencyLimiter } from '../internal/concurrency-limiter.js';
-import type { CapturedFigure, StoredFigure } from '../types/index.js';
+import type { StoredFigure, StoredFile } from '../types/index.js';
 import { s3Failure } from './s3/s3-failure.js';
-import { figureKey } from './s3/s3-key.js';
-import { figureMetadata } from './s3/s3-metadata.js';
+import { figureKey, fileKey } from './s3/s3-key.js';
+import { figureMetadata, fileMetadata } from './s3/s3-metadata.js';
 import { parseS3SinkOptions, type S3SinkOptions } from './s3/s3-sink-options.js';
+import { attachmentDisposition } from './safe-file-path.js';
 import type { ImageSink } from './types.js';
 
 export type {
@@ -52,7 +53,7 @@ export function s3Sink(options: S3SinkOptions): S3Sink {
 
   async function upload(
     input: PutObjectCommandInput,
-    figure: CapturedFigure,
+    what: string,
     key: string,
     abortSignal: AbortSignal | undefined,
   ): Promise<void> {
@@ -62,19 +63,19 @@ export function s3Sink(options: S3SinkOptions): S3Sink {
     } catch (error) {
       if (abortSignal?.aborted) {
         throw new AbortError(
-          `The upload of figure ${figure.index} to s3://${bucket}/${key} was aborted by the abortSignal.`,
+          `The upload of ${what} to s3://${bucket}/${key} was aborted by the abortSignal.`,
           { cause: abortSignal.reason },
         );
       }
       if (deadline.timedOut) {
         throw new SinkError(
           's3',
-          `s3Sink timed out after ${timeoutMs} ms uploading figure ${figure.index} to s3://${bucket}/${key}. Raise the \`timeoutMs\` option or check the network path to S3.`,
+          `s3Sink timed out after ${timeoutMs} ms uploading ${what} to s3://${bucket}/${key}. Raise the \`timeoutMs\` option or check the network path to S3.`,
           { cause: error, isRetryable: true },
         );
       }
       throw s3Failure(error, {
-        action: `upload figure ${figure.index} to`,
+        action: `upload ${what} to`,
         bucket,
         key,
         kms: settings.serverSideEncryption === 'aws:kms',
@@ -130,7 +131,7 @@ export function s3Sink(options: S3SinkOptions): S3Sink {
         ...(settings.sseKmsKeyId === undefined ? {} : { SSEKMSKeyId: settings.sseKmsKeyId }),
       };
       await limiter.run(
-        () => upload(input, figure, key, context.abortSignal),
+        () => upload(input, `figure ${figure.index}`, key, context.abortSignal),
         `The upload of figure ${figure.index}`,
         context.abortSignal,
       );
@@ -142,6 +143,40 @@ export function s3Sink(options: S3SinkOptions): S3Sink {
         url,
         key,
         byteLength: data.byteLength,
+        ...(expiresAt === undefined ? {} : { expiresAt }),
+      };
+    },
+    async putFile(file, context): Promise<StoredFile> {
+      const key = fileKey(file.path, context, { bucket, prefix: settings.prefix, key: undefined });
+      const what = `file ${JSON.stringify(file.path)}`;
+      const input: PutObjectCommandInput = {
+        Bucket: bucket,
+        Key: key,
+        Body: file.data,
+        ContentType: file.mediaType,
+        // Always a download: a presigned link must never render the sandbox's HTML or SVG in
+        // the user's browser, and a file is something to save, not a page.
+        ContentDisposition: attachmentDisposition(file.path),
+        Metadata: fileMetadata(file.path, context, settings.metadata),
+        ...(settings.cacheControl === undefined ? {} : { CacheControl: settings.cacheControl }),
+        ...(settings.serverSideEncryption === undefined
+          ? {}
+          : { ServerSideEncryption: settings.serverSideEncryption }),
+        ...(settings.sseKmsKeyId === undefined ? {} : { SSEKMSKeyId: settings.sseKmsKeyId }),
+      };
+      await limiter.run(
+        () => upload(input, what, key, context.abortSignal),
+        `The upload of ${what}`,
+        context.abortSignal,
+      );
+      const { url, expiresAt } = await urlFor(key);
+      return {
+        path: file.path,
+        mediaType: file.mediaType,
+        sink: 's3',
+        url,
+        key,
+        byteLength: file.data.byteLength,
         ...(expiresAt === undefined ? {} : { expiresAt }),
       };
     },

@@ -1,4 +1,10 @@
-import type { CapturedFigure, FigureProblem, StoredFigure } from '../types/index.js';
+import type {
+  CapturedFigure,
+  CapturedFile,
+  FigureProblem,
+  StoredFigure,
+  StoredFile,
+} from '../types/index.js';
 
 export interface ImageSinkContext {
   executionId: string;
@@ -22,4 +28,10 @@ export interface ImageSink {
   readonly concurrency?: number;
   /** Stores one figure; throws a `SinkError` when it cannot. */
   put(figure: CapturedFigure, context: ImageSinkContext): Promise<StoredFigure>;
+  /**
+   * Stores one file the code wrote; throws a `SinkError` when it cannot. Optional: a sink without
+   * it stores figures only, and the files of an execution are listed in `problems` instead.
+   * The path is the sandbox's (hostile) text: never build a key or a path from it unsanitised.
+   */
+  putFile?(file: CapturedFile, context: ImageSinkContext): Promise<StoredFile>;
 }

@@ -2,6 +2,7 @@ import { emitWarning } from 'node:process';
 import { ConfigError, SandplotError } from '../errors/index.js';
 import { withoutUndefined } from '../internal/without-undefined.js';
 import type { ExecutionResult } from '../types/index.js';
+import { describeInputFiles } from './input-files-text.js';
 import {
   type ConversationIdOption,
   lookUpConversationId,
@@ -46,7 +47,7 @@ export function createExecutePythonTool<TContext = unknown>(
   }
   const settings = parseToolOptions(options);
   const conversationOption = settings.conversationId as ConversationIdOption<TContext> | undefined;
-  const description =
+  const fixedDescription =
     settings.description + (settings.extraDescription ? ` ${settings.extraDescription}` : '');
   const runsOn = toToolTarget(target, { toolName: settings.name, tracing: settings.tracing });
   let warnedMissingConversation = false;
@@ -61,7 +62,10 @@ export function createExecutePythonTool<TContext = unknown>(
 
   return {
     name: settings.name,
-    description,
+    get description() {
+      const files = settings.listInputFiles ? runsOn.sandbox?.inputFiles : undefined;
+      return files?.length ? `${fixedDescription} ${describeInputFiles(files)}` : fixedDescription;
+    },
     inputSchema: executePythonInputSchema,
     jsonSchema: executePythonJsonSchema,
     pool: runsOn.pool,
@@ -116,12 +120,12 @@ export function createExecutePythonTool<TContext = unknown>(
         if (settings.onSandboxError === 'throw') throw error;
         return withConversation(sandboxFailureOutput(error), conversationId);
       }
-      const figures = runsOn
-        .ledgerFor(conversationId)
-        .record(
-          result.figures,
-          withoutUndefined({ executionId: result.executionId, description: what }),
-        );
+      const ledger = runsOn.ledgerFor(conversationId);
+      const figures = ledger.record(
+        result.figures,
+        withoutUndefined({ executionId: result.executionId, description: what }),
+      );
+      ledger.recordFiles(result.files ?? [], { executionId: result.executionId });
       return withConversation(
         await buildToolOutput(result, figures, settings, invokeOptions.abortSignal),
         conversationId,

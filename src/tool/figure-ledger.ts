@@ -1,4 +1,4 @@
-import type { StoredFigure } from '../types/index.js';
+import type { StoredFigure, StoredFile } from '../types/index.js';
 import { clipLine } from './text.js';
 
 /** Characters of a figure title kept wherever it is shown (the model's text, links, resources). */
@@ -19,10 +19,23 @@ export interface LedgerFigure extends Omit<StoredFigure, 'data'> {
   description?: string;
 }
 
-/** The figures made so far through the execute_python tool(s) of one sandbox. */
+/** A file the code wrote through the execute_python tool, stored by the sink. */
+export interface LedgerFile extends Omit<StoredFile, 'data'> {
+  /** The execution that wrote it. */
+  executionId: string;
+}
+
+/** The figures made (and files written) so far through the execute_python tool(s) of one sandbox. */
 export interface FigureLedger {
   /** In the order they were made; a copy. */
   readonly figures: readonly LedgerFigure[];
+  /**
+   * The files the code wrote, latest first per path: a path written again replaces its entry
+   * (the newest link is the one to share). A copy.
+   */
+  readonly files: readonly LedgerFile[];
+  /** Records the files of one execution. */
+  recordFiles(files: readonly StoredFile[], execution: { executionId: string }): LedgerFile[];
   /** Records the figures of one execution and gives them their references. */
   record(
     figures: readonly StoredFigure[],
@@ -81,10 +94,23 @@ export function forgetFigureLedger(target: object, conversationId: string): bool
 /** A ledger not tied to a sandbox. */
 export function createFigureLedger(): FigureLedger {
   let entries: LedgerFigure[] = [];
+  let files = new Map<string, LedgerFile>();
   let next = 1;
   return {
     get figures() {
       return [...entries];
+    },
+    get files() {
+      return [...files.values()];
+    },
+    recordFiles(stored, execution) {
+      return stored.map((file) => {
+        const { data: _data, ...rest } = file;
+        const entry: LedgerFile = { ...rest, executionId: execution.executionId };
+        files.delete(file.path);
+        files.set(file.path, entry);
+        return entry;
+      });
     },
     record(figures, execution) {
       const recorded = figures.map((figure) => {
@@ -108,6 +134,7 @@ export function createFigureLedger(): FigureLedger {
     },
     clear() {
       entries = [];
+      files = new Map();
     },
   };
 }

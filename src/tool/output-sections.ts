@@ -1,6 +1,7 @@
 import { summarizeChart } from '../capture/chart-summary.js';
 import type { ExecutionResult, FigureProblem } from '../types/index.js';
 import { isShareableUrl, type LedgerFigure, MAX_TITLE_CHARS } from './figure-ledger.js';
+import { fileLabel } from './files-section.js';
 import { scrubBase64 } from './scrub-base64.js';
 import { clipEnd, clipLine, fitMiddle, shareBudget } from './text.js';
 import type { OutputSettings } from './tool-options.js';
@@ -159,13 +160,16 @@ function chartBlock(figure: LedgerFigure, summaryChars: number, maxChars = Infin
     if (room < MIN_USEFUL_CHARS) return '';
     return `${heading} unknown (${scrubBase64(clipLine(figure.chartProblem, room))})`;
   }
+  const chart = figure.chart;
+  const render = (room: number) =>
+    `${heading}\n${scrubBase64(summarizeChart(chart, { maxChars: room }))
+      .split('\n')
+      .map((line) => `  ${line}`)
+      .join('\n')}`;
+  const whole = render(summaryChars);
+  if (whole.length <= maxChars) return whole;
   // Indentation costs three characters a line; lines run about sixty characters.
-  const room = Math.min(summaryChars, Math.floor((maxChars - heading.length) * 0.9));
-  const summary = scrubBase64(summarizeChart(figure.chart, { maxChars: room }));
-  const block = `${heading}\n${summary
-    .split('\n')
-    .map((line) => `  ${line}`)
-    .join('\n')}`;
+  const block = render(Math.min(summaryChars, Math.floor((maxChars - heading.length) * 0.9)));
   return block.length <= maxChars ? block : clipEnd(block, maxChars);
 }
 
@@ -177,16 +181,20 @@ export function problemsPart(
   const byIndex = new Map(figures.map((figure) => [figure.index, figure]));
   const listed = problems.slice(0, MAX_PROBLEMS_LISTED).map((problem) => {
     const which =
-      problem.index === undefined
-        ? 'a figure'
-        : (byIndex.get(problem.index)?.label ?? `figure #${problem.index + 1} of this call`);
+      problem.path !== undefined
+        ? `file ${fileLabel(problem.path)}`
+        : problem.index === undefined
+          ? 'a figure'
+          : (byIndex.get(problem.index)?.label ?? `figure #${problem.index + 1} of this call`);
     const where = problem.sink ? ` (sink ${clipLine(problem.sink, 60)})` : '';
     const reason = clipLine(problem.reason, MAX_PROBLEM_CHARS);
     return { start: `- ${which}: ${problem.stage} failed${where}: `, reason };
   });
   const unlisted = problems.length - listed.length;
   const more = unlisted > 0 ? `\n- … and ${unlisted} more (see result.problems)` : '';
-  const heading = 'Figures not delivered:\n';
+  const heading = problems.some((problem) => problem.path !== undefined)
+    ? 'Figures and files not delivered:\n'
+    : 'Figures not delivered:\n';
   const skeleton =
     listed.reduce((sum, line) => sum + line.start.length, 0) + listed.length - 1 + more.length;
   return {

@@ -8,9 +8,9 @@ export const DEFAULT_TOOL_NAME = 'execute_python';
 /** The description the model reads by default. */
 export const DEFAULT_TOOL_DESCRIPTION = [
   'Run Python code in a sandboxed, stateful Python session and get back its output.',
-  'Python 3 with pandas, numpy and matplotlib is available.',
+  'Python 3 with pandas, numpy, matplotlib and seaborn is available.',
   'Variables, imports and files persist between calls: build on earlier results instead of recomputing them.',
-  'Print the values you want to see; very long output is shortened in the middle.',
+  'It runs like a notebook cell: the value of the last line is shown (end with ; to hide it) and display() works; print anything else you want to see. Very long output is shortened in the middle.',
   'Every matplotlib figure is captured automatically when the code finishes (or at plt.show()): there is no need to save, encode or print figures, just make them, with a title.',
   'Figures come back as images and are listed as "figure N" (with a link when there is one); refer to them by that name.',
 ].join(' ');
@@ -39,6 +39,7 @@ export const toolOptionsSchema = outputOptionsSchema
       .default(DEFAULT_TOOL_NAME),
     description: z.string().min(1).default(DEFAULT_TOOL_DESCRIPTION),
     extraDescription: z.string().optional(),
+    listInputFiles: z.boolean().default(true),
     timeoutMs: z.number().int().positive().optional(),
     onSandboxError: z.enum(['result', 'throw']).default('result'),
     conversationId: z

@@ -1,6 +1,7 @@
 import type { ConfigError, SandplotError } from '../errors/index.js';
 import type { ExecutionResult } from '../types/index.js';
 import type { LedgerFigure } from './figure-ledger.js';
+import { filesSection } from './files-section.js';
 import {
   errorPart,
   figuresPart,
@@ -8,6 +9,7 @@ import {
   problemsPart,
   streamPart,
 } from './output-sections.js';
+import { outputWithDisplays } from './output-with-displays.js';
 import { MISSING_CONVERSATION_ID_TEXT } from './pool-target.js';
 import { clipEnd, shareBudget } from './text.js';
 import { attachImages } from './tool-images.js';
@@ -40,22 +42,29 @@ export async function buildToolOutput(
     traceback.length > 0 && result.stderr.includes(traceback)
       ? result.stderr.replace(traceback, '').trim()
       : result.stderr;
-  const printedAnything = result.stdout.length > 0 || stderr.length > 0;
+  // What the cell printed, with its displays (the last value, display() calls) in place.
+  const stdout = outputWithDisplays(result.stdout, result.displays, {
+    maxChartSummaryChars: config.maxChartSummaryChars,
+  });
+  const files = result.files ?? [];
+  const printedAnything = stdout.length > 0 || stderr.length > 0;
   if (!printedAnything && !result.isError) {
     notes.push(
-      figures.length > 0
+      figures.length > 0 || files.length > 0
         ? 'The code ran without printing anything.'
         : 'The code ran without printing anything and made no figures.',
     );
   }
   if (result.sessionRestarted) {
     notes.push(
-      'Note: the sandbox was restarted before this call: variables, imports and files from earlier calls are gone; recompute what you need.',
+      result.inputFilesRestored
+        ? 'Note: the sandbox was restarted before this call: variables, imports and files the code wrote in earlier calls are gone (the input files were written again); recompute what you need.'
+        : 'Note: the sandbox was restarted before this call: variables, imports and files from earlier calls are gone; recompute what you need.',
     );
   }
   const parts: OutputPart[] = [];
-  if (result.stdout.length > 0) {
-    parts.push(streamPart('stdout', result.stdout, result.stdoutTruncatedChars));
+  if (stdout.length > 0) {
+    parts.push(streamPart('stdout', stdout, result.stdoutTruncatedChars));
   }
   if (stderr.length > 0) parts.push(streamPart('stderr', stderr, result.stderrTruncatedChars));
   if (result.error) parts.push(errorPart(result.error, config));
@@ -64,6 +73,8 @@ export async function buildToolOutput(
     parts.push({ fixed: exited.length, demand: 0, render: () => exited });
   }
   if (figures.length > 0) parts.push(figuresPart(figures, config, notAttached));
+  const written = filesSection(files, { includeUrls: config.includeFigureUrls });
+  if (written) parts.push({ fixed: written.length, demand: 0, render: () => written });
   if (result.problems.length > 0) parts.push(problemsPart(result.problems, figures));
 
   return {

@@ -53,6 +53,8 @@ export interface ExecutePythonSandbox {
   readonly backendName?: string;
   /** The current session's id, recorded on the span (a CodeSandbox has it). */
   readonly sessionId?: string | undefined;
+  /** The files given with `writeFiles` (a CodeSandbox has them), listed in the description. */
+  readonly inputFiles?: readonly { path: string; byteLength: number }[];
 }
 
 /** What the tool runs on: one sandbox (one conversation), or a pool (a sandbox per conversation). */
@@ -65,6 +67,14 @@ export interface ExecutePythonToolOptions<TContext = unknown> {
   description?: string;
   /** Added to the default description, e.g. which files are in the working directory. */
   extraDescription?: string;
+  /**
+   * Tell the model, at the end of the description, which input files the sandbox has (their
+   * names and sizes, from `writeFiles`), so it does not have to ask or look. The description is
+   * read again each time, so it follows later `writeFiles` calls. On a pool, where each
+   * conversation has its own files, nothing is listed.
+   * @default true
+   */
+  listInputFiles?: boolean;
   /**
    * Characters of the whole text the model sees: output, error and traceback, figure lines and
    * chart summaries, problems and notes. The parts share it fairly; a part cut to fit keeps its

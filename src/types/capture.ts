@@ -34,4 +34,11 @@ export interface CaptureOptions {
    * @default 8000
    */
   maxFigureSidePixels?: number;
+  /**
+   * Crop each figure to what is drawn on it, plus a tenth of an inch (as Jupyter's inline backend
+   * does with `bbox_inches='tight'`), so labels that reach past the canvas, such as rotated tick
+   * labels, are not cut off. False keeps the exact canvas size (`figsize` × `dpi`).
+   * @default true
+   */
+  tightBoundingBox?: boolean;
 }

@@ -1,4 +1,6 @@
+import type { ExecutionDisplay } from './display.js';
 import type { FigureProblem, StoredFigure } from './figure.js';
+import type { StoredFile } from './file.js';
 
 export interface ExecuteOptions {
   /** What the code does, in a few words; kept for logs and tools. */
@@ -13,6 +15,11 @@ export interface ExecuteOptions {
   onStdout?: (text: string) => void;
   /** Standard error as it arrives. */
   onStderr?: (text: string) => void;
+  /**
+   * Each display (the last expression's value, a `display()` call) as the cell makes it, in order
+   * with `onStdout`.
+   */
+  onDisplay?: (display: ExecutionDisplay) => void;
 }
 
 /** A Python exception, with line numbers of the user's code. */
@@ -46,10 +53,23 @@ export interface ExecutionResult {
   isError: boolean;
   error?: PythonError;
   durationMs: number;
+  /**
+   * What the cell showed as a notebook would, in order: its last expression's value (unless the
+   * cell ends in `;` or the value is None) and every `display()`; each says where in `stdout` it
+   * appeared.
+   */
+  displays: ExecutionDisplay[];
   /** In the order the code made them. */
   figures: StoredFigure[];
-  /** Figures that could not be captured or stored, and why. */
+  /**
+   * Files the code created or changed in the working directory, stored by the sink, in path
+   * order (each once, at its final content).
+   */
+  files: StoredFile[];
+  /** Figures and files that could not be captured or stored, and why. */
   problems: FigureProblem[];
   /** The previous session was lost (expired or crashed): variables from earlier calls are gone. */
   sessionRestarted?: boolean;
+  /** With `sessionRestarted`: the files kept from `writeFiles` were written into the new session. */
+  inputFilesRestored?: boolean;
 }

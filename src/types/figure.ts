@@ -47,10 +47,12 @@ export interface StoredFigure extends Omit<CapturedFigure, 'data'> {
   data?: Uint8Array;
 }
 
-/** A figure that could not be captured, parsed or stored, and why. Never silent. */
+/** A figure or file that could not be captured, parsed or stored, and why. Never silent. */
 export interface FigureProblem {
   /** The figure's index, when the problem concerns one figure. */
   index?: number;
+  /** The file's path (relative to the working directory), when the problem concerns a file. */
+  path?: string;
   stage: 'capture' | 'parse' | 'store';
   /** The sink that failed, for `store` problems. */
   sink?: string;

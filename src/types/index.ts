@@ -11,6 +11,7 @@ export type {
   PieSeries,
   ScatterSeries,
 } from './chart.js';
+export type { DisplayTable, ExecutionDisplay, TableCell } from './display.js';
 export type { ExecuteOptions, ExecutionResult, PythonError } from './execution.js';
 export type {
   CapturedFigure,
@@ -19,3 +20,4 @@ export type {
   FileFigure,
   StoredFigure,
 } from './figure.js';
+export type { CapturedFile, OutputFileOptions, StoredFile } from './file.js';

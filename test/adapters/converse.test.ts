@@ -11,6 +11,7 @@ import {
   salesSandbox,
   shareableTestSink,
 } from '../support/adapter-fixtures.js';
+import { SALES_FIGURE_LINE } from '../support/png.js';
 import {
   type ConverseRequestRecord,
   type ScriptedConverseServer,
@@ -101,9 +102,7 @@ describe('converseTool + runConverseToolLoop with the real BedrockRuntimeClient'
     expect(toolResult.toolUseId).toBe('tooluse_1');
     expect(toolResult.status).toBe('success');
     expect(toolResult.text).toContain('Product A: 100.0%');
-    expect(toolResult.text).toContain(
-      '- figure 1, "Sales trends", 1000×600 px, attached as an image',
-    );
+    expect(toolResult.text).toMatch(SALES_FIGURE_LINE);
     expect(toolResult.text).toContain('- figure 2, "Period-over-period growth (%)"');
     expect(toolResult.text).not.toMatch(/data:|base64,|iVBORw0KGgo/);
     expect(toolResult.images).toHaveLength(2);

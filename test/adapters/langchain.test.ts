@@ -13,6 +13,7 @@ import {
   salesSandbox,
   shareableTestSink,
 } from '../support/adapter-fixtures.js';
+import { SALES_FIGURE_LINE } from '../support/png.js';
 
 let sandbox: CodeSandbox | undefined;
 afterEach(async () => {
@@ -52,7 +53,7 @@ describe('langchainTool with createAgent and a scripted model', () => {
     expect(toolMessage.tool_call_id).toBe('call_1');
     expect(toolMessage.status).toBe('success');
     expect(text).toContain('Product A: 100.0%');
-    expect(text).toContain('- figure 1, "Sales trends", 1000×600 px, attached as an image');
+    expect(text).toMatch(SALES_FIGURE_LINE);
     expect(text).not.toMatch(/data:|base64,|iVBORw0KGgo/);
     expect(images).toHaveLength(2);
     for (const image of images) {

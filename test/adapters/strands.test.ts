@@ -11,6 +11,7 @@ import {
   salesSandbox,
   shareableTestSink,
 } from '../support/adapter-fixtures.js';
+import { SALES_FIGURE_LINE } from '../support/png.js';
 import { ScriptedStrandsModel } from '../support/scripted-strands-model.js';
 
 let sandbox: CodeSandbox | undefined;
@@ -62,7 +63,7 @@ describe('strandsTool in a real Strands Agent with a scripted model', () => {
     expect(block.toolUseId).toBe('tooluse_1');
     expect(block.status).toBe('success');
     expect(text).toContain('Product A: 100.0%');
-    expect(text).toContain('- figure 1, "Sales trends", 1000×600 px, attached as an image');
+    expect(text).toMatch(SALES_FIGURE_LINE);
     expect(text).not.toMatch(/data:|base64,|iVBORw0KGgo/);
     expect(images).toHaveLength(2);
     for (const image of images) {

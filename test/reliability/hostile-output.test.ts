@@ -86,7 +86,9 @@ describe('hostile: output against the host', () => {
           exitCode: 0,
           isError: false,
           durationMs: 1,
+          displays: [],
           figures: [],
+          files: [],
           problems: [],
         };
       },

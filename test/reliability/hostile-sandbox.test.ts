@@ -26,6 +26,8 @@ describe('hostile: the session server', () => {
     const sandbox = new CodeSandbox({
       backend: localBackend({ fileTimeoutMs }),
       capture: { transport: 'files' },
+      // The readFile below is the test's own: the file the code writes is not collected first.
+      outputFiles: { enabled: false },
       timeoutMs: 30_000,
     });
     try {

@@ -15,3 +15,15 @@ export const tinyPng = Uint8Array.from(
     'base64',
   ),
 );
+
+/**
+ * True for the pixel size of a sales-analysis figure: 10×6 inches at 100 dpi, cropped to what is
+ * drawn on it (`capture.tightBoundingBox`), so a little inside the 1000×600 canvas.
+ */
+export function isSalesFigureSize(size: { width: number; height: number }): boolean {
+  return size.width > 800 && size.width <= 1000 && size.height > 500 && size.height <= 600;
+}
+
+/** The tool's line for the sales analysis's first figure, whatever its cropped size. */
+export const SALES_FIGURE_LINE =
+  /- figure 1, "Sales trends", \d{3,4}×\d{3} px, attached as an image/;

@@ -3,6 +3,7 @@ import { isShareableUrl, type LedgerFigure } from '../../tool/figure-ledger.js';
 import type { ExecutePythonToolOutput } from '../../tool/tool-types.js';
 import { clipDescription } from '../shared/clip-titles.js';
 import { toBase64 } from '../shared/image-base64.js';
+import { fileResourceName, fileResourceUri } from './file-resources.js';
 
 /** The URI of a figure resource: `sandplot://figures/3` is `figure 3`. */
 export function figureResourceUri(ref: number): string {
@@ -47,6 +48,17 @@ export function toMcpToolResult(
           ? figureResourceUri(figure.ref)
           : undefined;
       if (uri) content.push(resourceLink(figure, uri));
+    }
+    if (options.figureResources ?? true) {
+      for (const file of output.result?.files ?? []) {
+        content.push({
+          type: 'resource_link',
+          uri: isShareableUrl(file.url) ? file.url : fileResourceUri(file.path),
+          name: fileResourceName(file.path),
+          mimeType: file.mediaType,
+          size: file.byteLength,
+        });
+      }
     }
   }
   return { content, isError: output.isError };

@@ -54,6 +54,9 @@ export class RemoteSession {
   #current: ServiceSession | undefined;
   #starting: Promise<ServiceSession> | undefined;
   #restarted = false;
+  /** A service session was started or attached before: the next one is a replacement. */
+  #hadSession = false;
+  #replacementSetup: (() => Promise<void>) | undefined;
   #alive = true;
   #closing: Promise<void> | undefined;
   #stops: Promise<void>[] = [];
@@ -335,7 +338,16 @@ export class RemoteSession {
       });
     }
     this.#current = started;
+    const replacement = this.#hadSession;
+    this.#hadSession = true;
+    // After #current is set, so that the setup's own calls run in the new session.
+    if (replacement && this.#replacementSetup) await this.#replacementSetup();
     return started;
+  }
+
+  /** Work to do in each new service session that replaces a lost one (see BackendSession). */
+  onReplaced(setup: () => Promise<void>): void {
+    this.#replacementSetup = setup;
   }
 
   async #stop(session: ServiceSession): Promise<void> {

@@ -125,10 +125,13 @@ export class SandboxProcess {
     const handles = [this.#child, ...this.#child.stdio] as ({
       ref?: () => void;
       unref?: () => void;
+      pending?: boolean;
     } | null)[];
     for (const handle of handles) {
-      if (active) handle?.ref?.();
-      else handle?.unref?.();
+      // A pipe without a handle (closed) would queue a 'connect' listener at every call.
+      if (handle === null || handle.pending === true) continue;
+      if (active) handle.ref?.();
+      else handle.unref?.();
     }
   }
 

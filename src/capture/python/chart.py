@@ -24,10 +24,10 @@ _CHART_MAX_BYTES = 64 * 1024
 _CHART_POINT_STEPS = (_CHART_MAX_POINTS, 100, 50, 20, 10, 2)
 
 
-def _add_chart(header, figure):
+def _add_chart(header, figure, read=None):
     """Puts the figure's chart data into its marker header, or the reason it has none."""
     try:
-        chart = _figure_chart(figure)
+        chart = (read or _figure_chart)(figure)
     except Exception as error:
         header['chartProblem'] = _chart_text('chart data could not be read: ' + _describe(error))
         return
@@ -39,26 +39,31 @@ def _add_chart(header, figure):
 
 
 def _figure_chart(figure):
-    import json
-
     import numpy
 
     all_axes = [axes for axes in figure.axes if not _is_colorbar(axes)]
     read = [_read_axes(axes, numpy) for axes in all_axes[:_CHART_MAX_AXES]]
     suptitle = getattr(figure, '_suptitle', None)
     title = suptitle.get_text() if suptitle is not None else ''
+    return _fit_chart(read, title, len(all_axes))
+
+
+def _fit_chart(read, title, axes_count):
+    """The chart of the read axes, sampled down until its JSON fits in _CHART_MAX_BYTES, or None."""
+    import json
+
     # Starts at the first step whose points could fit (about 40 bytes of JSON a point), so a
     # big figure is not rendered at every step.
     points = [len(series['keep']) for axes in read for series in axes['series'] if 'keep' in series]
     steps = [limit for limit in _CHART_POINT_STEPS
              if sum(min(count, limit) for count in points) * 40 <= _CHART_MAX_BYTES]
     for limit in steps or _CHART_POINT_STEPS[-1:]:
-        truncated = [len(all_axes) > _CHART_MAX_AXES]
+        truncated = [axes_count > _CHART_MAX_AXES]
         chart = {'axes': [_render_axes(axes, limit, truncated) for axes in read]}
         if title:
             chart['title'] = _chart_text(title, truncated)
-        if len(all_axes) > _CHART_MAX_AXES:
-            chart['omittedAxes'] = len(all_axes) - _CHART_MAX_AXES
+        if axes_count > _CHART_MAX_AXES:
+            chart['omittedAxes'] = axes_count - _CHART_MAX_AXES
         chart['truncated'] = truncated[0]
         # allow_nan=False: a NaN that slipped through would make the header invalid JSON.
         text = json.dumps(chart, allow_nan=False, ensure_ascii=False, separators=(',', ':'))
@@ -416,3 +421,99 @@ def _chart_text(text, truncated=None):
     if truncated is not None:
         truncated[0] = True
     return text[:_CHART_MAX_TEXT - 1] + '\u2026'
+
+
+# plotly figures: their traces read into the same shapes as matplotlib's artists.
+
+def _add_plotly_chart(header, figure):
+    _add_chart(header, figure, _plotly_chart)
+
+
+def _plotly_chart(figure):
+    import numpy
+
+    data = figure.to_dict()
+    layout = data.get('layout') or {}
+    x_axis = layout.get('xaxis') or {}
+    y_axis = layout.get('yaxis') or {}
+    series = []
+    omitted = 0
+    for trace in data.get('data') or []:
+        if len(series) >= _CHART_MAX_SERIES:
+            omitted += 1
+            continue
+        read = _plotly_trace(trace, numpy)
+        if read is None:
+            omitted += 1
+        else:
+            series.append(read)
+    axes = {
+        'title': '', 'xLabel': _plotly_text((x_axis.get('title') or {}).get('text')),
+        'yLabel': _plotly_text((y_axis.get('title') or {}).get('text')),
+        'xScale': x_axis.get('type') if x_axis.get('type') in ('log',) else 'linear',
+        'yScale': y_axis.get('type') if y_axis.get('type') in ('log',) else 'linear',
+        'series': series, 'omitted': omitted,
+    }
+    title = _plotly_text((layout.get('title') or {}).get('text'))
+    return _fit_chart([axes], title, 1)
+
+
+def _plotly_text(value):
+    return value if isinstance(value, str) else ''
+
+
+def _plotly_trace(trace, numpy):
+    kind = trace.get('type') or 'scatter'
+    label = trace.get('name') if isinstance(trace.get('name'), str) else ''
+    if kind == 'pie':
+        values = _floats(trace.get('values') if trace.get('values') is not None else [], numpy)
+        labels = list(trace.get('labels') if trace.get('labels') is not None else range(len(values)))
+        total = float(numpy.nansum(values)) if len(values) else 0.0
+        return {'kind': 'pie', 'wedges': [
+            (str(labels[i]) if i < len(labels) else '', float(values[i]) / total if total else 0.0)
+            for i in range(len(values))]}
+    if kind == 'bar':
+        horizontal = trace.get('orientation') == 'h'
+        categories = trace.get('y' if horizontal else 'x')
+        values = trace.get('x' if horizontal else 'y')
+        if values is None:
+            return None
+        values = _floats(values, numpy)
+        categories = list(categories) if categories is not None else list(range(len(values)))
+        positions = numpy.arange(len(values), dtype=float)
+        keep = numpy.flatnonzero(numpy.isfinite(values))
+
+        def category(position):
+            index = int(round(position))
+            value = categories[index] if 0 <= index < len(categories) else position
+            date = _date_text(value)
+            return date if date is not None else value if isinstance(value, (int, float, str)) else str(value)
+        return {'kind': 'bar', 'label': label, 'orientation': 'horizontal' if horizontal else 'vertical',
+                'positions': positions, 'values': values, 'keep': keep, 'category': category,
+                'count': len(values)}
+    if kind in ('scatter', 'scattergl'):
+        y = trace.get('y')
+        if y is None:
+            return None
+        y = _floats(y, numpy)
+        x = trace.get('x')
+        original = None
+        if x is None:
+            x = numpy.arange(len(y), dtype=float)
+        else:
+            try:
+                x = _floats(x, numpy)
+            except (TypeError, ValueError):
+                original = list(x)
+                x = numpy.arange(len(original), dtype=float)
+        count = min(len(x), len(y))
+        x, y = x[:count], y[:count]
+        if original is not None:
+            original = original[:count]
+        keep = numpy.flatnonzero(numpy.isfinite(x) & numpy.isfinite(y))
+        mode = trace.get('mode') or ''
+        if mode == 'markers' and original is None:
+            return {'kind': 'scatter', 'label': label, 'x': x, 'y': y, 'keep': keep, 'points': count}
+        return {'kind': 'line', 'label': label, 'x': x, 'y': y, 'keep': keep, 'original': original,
+                'xKind': 'category' if original is not None else 'number', 'points': count}
+    return None

@@ -1,14 +1,17 @@
-"""sandplot prelude: runs one cell of user code and sends back its matplotlib figures.
+"""sandplot prelude: runs one cell of user code as a notebook would, and sends back what the
+notebook shows: the output, the last expression's value, what display() shows, and the figures.
 
 wrap-code.ts installs this source once per process as a module in sys.modules (named after a
-hash of this file, so a new version replaces an old one) and calls run() for every execution.
-Results leave as one-line markers on stdout:
+hash of the source, so a new version replaces an old one) and calls run() for every execution.
+The module is this file followed by figures.py, display.py, files.py and chart.py (one namespace).
+Results leave as one-line markers on stdout, in order with what the code prints:
     @@sandplot:{nonce}:{kind}:{base64 JSON header}:{base64 data}
-With transport 'files', figures are saved as .sandplot/figures/{nonce}/figure-{index}.{ext} under
-the directory the process was in when the prelude was first installed, and a `figure-file` marker
-(no data) announces each; the host fetches and removes them (src/capture/figure-files.ts).
-The module imports nothing heavy, and never matplotlib: it patches pyplot.show only when the
-user's code imports pyplot.
+kinds: fresh (the first run after the prelude was installed in this interpreter), file and file-ref
+(a file the cell wrote: its bytes, or with transport 'files' only its path), figure, figure-file (transport 'files': the figure is saved as
+.sandplot/figures/{nonce}/figure-{index}.{ext} under the directory the process was in when the
+prelude was first installed; the host fetches and removes it), display, problem, error.
+The module imports nothing heavy, and never matplotlib, pandas, IPython or plotly: it patches
+them when the user's code imports them.
 """
 
 import os
@@ -18,47 +21,93 @@ from binascii import a2b_base64, b2a_base64
 _MODULE_PREFIX = '_sandplot_prelude_'
 _MARKER_PREFIX = '@@sandplot:'
 
-_FIGURE_FILES_FOLDER = ('.sandplot', 'figures')
-_EXTENSIONS = {'png': 'png', 'svg': 'svg', 'jpeg': 'jpg'}
-
-# 'cells' numbers the <cell-N> file names; 'active' is the execution plt.show() reports to;
-# 'base' is the working directory at the first install, which the host's file paths are relative
-# to (None when it could not be read).
-_state = {'cells': 0, 'active': None, 'base': None}
+# 'cells' numbers the <cell-N> file names; 'active' is the execution that display(), plt.show()
+# and savefig report to; 'capturing' is set while the prelude renders a figure itself (its own
+# savefig calls are not the user's); 'base' is the working directory at the first install, which
+# the host's file paths are relative to (None when it could not be read).
+_state = {'cells': 0, 'active': None, 'capturing': False, 'base': None}
 
 
 def run(code, nonce, format, dpi, max_figures, max_figure_bytes, capture, transport='stdout', chart=True,
-        max_side_pixels=None):
-    """Runs base64 UTF-8 `code` in the caller's globals; reports figures and the exception."""
+        max_side_pixels=None, tight=True, files=None, show_value=True):
+    """Runs base64 UTF-8 `code` in the caller's globals, as a notebook cell."""
     namespace = sys._getframe(1).f_globals
     execution = _Execution(sys.stdout, nonce, format, dpi, max_figures, max_figure_bytes, transport)
+    execution.capture = capture
     execution.chart = chart
     execution.max_side_pixels = max_side_pixels
+    execution.tight = tight
+    execution.files = files
     stderr = sys.stderr
     _state['cells'] += 1
     filename = '<cell-%d>' % _state['cells']
     previous = _state['active']
-    if capture:
-        _state['active'] = execution
-        pyplot = sys.modules.get('matplotlib.pyplot')
-        if pyplot is not None:
-            _patch_pyplot(pyplot)
+    _state['active'] = execution
+    _patch_loaded_modules()
+    if _state.pop('fresh', False):
+        execution.emit('fresh', {})
+    _start_files(execution)
     try:
         try:
             source = a2b_base64(code).decode('utf-8')
             _remember_source(filename, source)
-            exec(compile(source, filename, 'exec', dont_inherit=True), namespace)
+            _run_cell(source, filename, namespace, execution, show_value)
         except BaseException as error:
             _report_error(execution, error, stderr)
     finally:
         _state['active'] = previous
         if capture:
-            execution.capture_open_figures()
+            _capture_open_figures(execution)
+        _send_files(execution)
+
+
+def _run_cell(source, filename, namespace, execution, show_value):
+    """Runs the cell; when its last statement is an expression, shows its value (IPython's
+    'last_expr'), unless it is None or the cell ends with a semicolon."""
+    import ast
+
+    tree = _parse_cell(source, filename)
+    last = None
+    if show_value and tree.body and isinstance(tree.body[-1], ast.Expr) and \
+            not _ends_quietly(source, tree.body[-1]):
+        last = tree.body.pop()
+    exec(compile(tree, filename, 'exec', dont_inherit=True), namespace)
+    if last is not None:
+        value = eval(compile(ast.Expression(last.value), filename, 'eval', dont_inherit=True), namespace)
+        if value is not None:
+            _show(value, 'value', execution)
+
+
+def _parse_cell(source, filename):
+    import ast
+    import re
+
+    try:
+        return compile(source, filename, 'exec', ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError:
+        # `%matplotlib inline` (or notebook, widget...) is how notebook code starts; the figures
+        # are captured anyway, so the line does nothing here. Other magics stay a SyntaxError.
+        cleaned, count = re.subn(r'(?m)^([ \t]*)%matplotlib\b[^\n]*$', r'\1pass', source)
+        if count == 0:
+            raise
+        try:
+            return compile(cleaned, filename, 'exec', ast.PyCF_ONLY_AST, dont_inherit=True)
+        except SyntaxError:
+            pass
+        raise
+
+
+def _ends_quietly(source, last):
+    """True when a semicolon follows the cell's last expression (IPython then shows no value)."""
+    lines = source.splitlines()
+    rest = lines[last.end_lineno - 1][last.end_col_offset:] if last.end_lineno <= len(lines) else ''
+    return rest.lstrip().startswith(';')
 
 
 class _Execution:
     __slots__ = ('stdout', 'nonce', 'format', 'dpi', 'max_figures', 'max_figure_bytes', 'transport',
-                 'next_index', 'chart', 'pid', 'max_side_pixels')
+                 'next_index', 'capture', 'chart', 'pid', 'max_side_pixels', 'tight', 'delivered',
+                 'saved', 'saved_over', 'files')
 
     def __init__(self, stdout, nonce, format, dpi, max_figures, max_figure_bytes, transport):
         self.stdout = stdout
@@ -69,9 +118,19 @@ class _Execution:
         self.max_figure_bytes = max_figure_bytes
         self.transport = transport
         self.next_index = 0
+        self.capture = True
         self.chart = True
         self.pid = os.getpid()
         self.max_side_pixels = None
+        self.tight = True
+        # Figures sent in this execution (held, so their ids stay unique), and figures the code
+        # saved with savefig, which are sent even when the code closed them.
+        self.delivered = []
+        self.saved = []
+        self.saved_over = 0
+        # The limits on files sent back (maxFiles, maxFileBytes, maxTotalBytes, maxEntries), or
+        # None when files are not collected.
+        self.files = None
 
     def emit(self, kind, header, data=b''):
         import json
@@ -80,7 +139,7 @@ class _Execution:
             # A process the user's code forked: its markers would repeat the parent's figures, or
             # arrive after the execution ended and show up in the next one's output.
             return
-        text = json.dumps(header, separators=(',', ':'), ensure_ascii=False)
+        text = json.dumps(header, separators=(',', ':'), ensure_ascii=False, allow_nan=False)
         line = ''.join((
             _MARKER_PREFIX, self.nonce, ':', kind, ':',
             _base64(text.encode('utf-8', 'replace')), ':', _base64(data), '\n',
@@ -94,72 +153,18 @@ class _Execution:
         stream.flush()
 
     def problem(self, index, reason):
-        self.emit('problem', {'index': index, 'reason': reason})
+        header = {'reason': reason}
+        if index is not None:
+            header['index'] = index
+        self.emit('problem', header)
 
-    def capture_open_figures(self):
-        pyplot = sys.modules.get('matplotlib.pyplot')
-        if pyplot is None:
-            return
-        from matplotlib._pylab_helpers import Gcf
+    def file_problem(self, path, reason):
+        self.emit('problem', {'path': path, 'reason': '%s: %s' % (path, reason)})
 
-        for manager in sorted(Gcf.get_all_fig_managers(), key=lambda manager: manager.num):
-            index = self.next_index
-            self.next_index += 1
-            figure = manager.canvas.figure
-            try:
-                self.capture_figure(index, figure)
-            except Exception as error:
-                self.problem(index, 'figure %d could not be saved: %s' % (index, _describe(error)))
-            finally:
-                pyplot.close(figure)
-
-    def capture_figure(self, index, figure):
-        if index >= self.max_figures:
-            self.problem(index, 'figure %d was not captured: over maxFigures (%d)' % (index, self.max_figures))
-            return
-        limit = self.max_side_pixels
-        if limit is not None:
-            # Checked before rendering: a 10000 px figure costs seconds and hundreds of MB to draw.
-            width, height = (round(inches * self.dpi) for inches in figure.get_size_inches())
-            if max(width, height) > limit:
-                self.problem(index, 'figure %d would be %d×%d px, over maxFigureSidePixels (%d): '
-                             'make it smaller (figsize) or lower capture.dpi' % (index, width, height, limit))
-                return
-        from io import BytesIO
-
-        buffer = BytesIO()
-        figure.savefig(buffer, format=self.format, dpi=self.dpi)
-        data = buffer.getvalue()
-        if len(data) > self.max_figure_bytes:
-            self.problem(index, 'figure %d is %s, over maxFigureBytes (%s)' % (
-                index, _size(len(data)), _size(self.max_figure_bytes)))
-            return
-        header = {'index': index, 'format': self.format}
-        size = _pixel_size(self.format, data, figure, self.dpi)
-        if size is not None:
-            header['width'], header['height'] = size
-        title = _title(figure)
-        if title:
-            header['title'] = title
-        if self.chart:
-            # _add_chart is in chart.py, which wrap-code.ts appends to this module's source.
-            _add_chart(header, figure)
-        if self.transport == 'files':
-            self.save_figure_file(index, data)
-            self.emit('figure-file', header)
-        else:
-            self.emit('figure', header, data)
-
-    def save_figure_file(self, index, data):
-        base = _state['base']
-        if base is None:
-            raise OSError('the working directory was unreadable when sandplot was installed')
-        # Absolute, so a user's os.chdir() does not move the file away from where the host looks.
-        folder = os.path.join(base, *_FIGURE_FILES_FOLDER, self.nonce)
-        os.makedirs(folder, exist_ok=True)
-        path = os.path.join(folder, 'figure-%d.%s' % (index, _EXTENSIONS[self.format]))
-        with open(path, 'wb') as file:
-            file.write(data)
+    def take_index(self):
+        index = self.next_index
+        self.next_index += 1
+        return index
 
 
 def _report_error(execution, error, stderr):
@@ -189,34 +194,48 @@ def _remember_source(filename, source):
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
 
 
-def _patch_pyplot(pyplot):
-    show = getattr(pyplot, 'show', None)
-    if show is None or getattr(show, '_sandplot_module', None) == __name__:
-        return
-    original = getattr(show, '_sandplot_original', show)
-
-    def patched_show(*args, **kwargs):
-        execution = _state['active']
-        if execution is None:
-            return original(*args, **kwargs)
-        execution.capture_open_figures()
-        return None
-
-    patched_show.__name__ = 'show'
-    patched_show.__qualname__ = 'show'
-    patched_show.__doc__ = getattr(original, '__doc__', None)
-    patched_show._sandplot_module = __name__
-    patched_show._sandplot_original = original
-    pyplot.show = patched_show
+# Modules patched when the user's code imports them (or at once, when already imported):
+# module name -> the name of the function here that patches it.
+_PATCHES = {
+    'matplotlib.pyplot': '_patch_pyplot',
+    'matplotlib.figure': '_patch_savefig',
+    'pandas': '_set_pandas_options',
+    'IPython.core.display_functions': '_patch_ipython_display',
+    'IPython.core.display': '_patch_ipython_display',
+    'IPython.display': '_patch_ipython_display',
+    'plotly.io': '_patch_plotly',
+}
 
 
-class _PyplotFinder:
-    """Patches pyplot.show the moment pyplot is imported, so matplotlib is never imported by us."""
+def _patch(name, module):
+    try:
+        globals()[_PATCHES[name]](module)
+    except Exception:
+        pass
+
+
+def _patch_loaded_modules():
+    import builtins
+
+    # IPython puts display() among the builtins; a kernel's own would publish to nowhere here.
+    display = getattr(builtins, 'display', None)
+    if display is not _display:
+        if display is not None:
+            _remember_ipython_display(display)
+        builtins.display = _display
+    for name in _PATCHES:
+        module = sys.modules.get(name)
+        if module is not None:
+            _patch(name, module)
+
+
+class _ModuleFinder:
+    """Patches the modules in _PATCHES the moment they are imported, so none is imported by us."""
 
     _sandplot_finder = True
 
     def find_spec(self, name, path=None, target=None):
-        if name != 'matplotlib.pyplot':
+        if name not in _PATCHES:
             return None
         for finder in sys.meta_path:
             if getattr(finder, '_sandplot_finder', False):
@@ -228,7 +247,7 @@ class _PyplotFinder:
         else:
             return None
         if spec.loader is not None and hasattr(spec.loader, 'exec_module'):
-            spec.loader = _PatchingLoader(spec.loader)
+            spec.loader = _PatchingLoader(spec.loader, name)
         return spec
 
     def invalidate_caches(self):
@@ -236,8 +255,9 @@ class _PyplotFinder:
 
 
 class _PatchingLoader:
-    def __init__(self, loader):
+    def __init__(self, loader, name):
         self._loader = loader
+        self._name = name
 
     def __getattr__(self, name):
         return getattr(self._loader, name)
@@ -247,67 +267,39 @@ class _PatchingLoader:
 
     def exec_module(self, module):
         self._loader.exec_module(module)
+        _patch(self._name, module)
+
+
+def _wrapper(original, replacement, name):
+    """Marks `replacement` as ours, keeping the original it wraps (a newer prelude re-wraps it)."""
+    replacement.__name__ = name
+    replacement.__qualname__ = getattr(original, '__qualname__', name)
+    replacement.__doc__ = getattr(original, '__doc__', None)
+    replacement._sandplot_module = __name__
+    replacement._sandplot_original = original
+    return replacement
+
+
+def _original(function):
+    """The function a prelude (this or an older one) wrapped, or `function` itself."""
+    return getattr(function, '_sandplot_original', function)
+
+
+def _is_ours(function):
+    return getattr(function, '_sandplot_module', None) == __name__
+
+
+def _set_pandas_options(pandas):
+    # What a notebook shows (pandas' defaults when it is not in a terminal): up to 20 columns and
+    # 60 rows, on lines as wide as the frame needs instead of an 80-character terminal.
+    if getattr(pandas, '_sandplot_options', None) == __name__:
+        return
+    for option, value in (('display.max_columns', 20), ('display.max_rows', 60), ('display.width', 1000)):
         try:
-            _patch_pyplot(module)
+            pandas.set_option(option, value)
         except Exception:
             pass
-
-
-def _pixel_size(format, data, figure, dpi):
-    if format == 'png' and len(data) >= 24:
-        return int.from_bytes(data[16:20], 'big'), int.from_bytes(data[20:24], 'big')
-    if format == 'jpeg':
-        size = _jpeg_size(data)
-        if size is not None:
-            return size
-    if format == 'svg':
-        size = _svg_size(data, dpi)
-        if size is not None:
-            return size
-    width, height = figure.get_size_inches()
-    return int(width * dpi), int(height * dpi)
-
-
-def _jpeg_size(data):
-    position = 2
-    while position + 9 < len(data):
-        if data[position] != 0xFF:
-            return None
-        marker = data[position + 1]
-        if marker == 0xFF:
-            position += 1
-            continue
-        if marker == 0x01 or 0xD0 <= marker <= 0xD8:
-            position += 2
-            continue
-        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            height = (data[position + 5] << 8) | data[position + 6]
-            width = (data[position + 7] << 8) | data[position + 8]
-            return width, height
-        position += 2 + ((data[position + 2] << 8) | data[position + 3])
-    return None
-
-
-def _svg_size(data, dpi):
-    import re
-
-    # matplotlib writes the size in points (1/72 inch) on the root element.
-    match = re.search(rb'<svg\b[^>]*?\swidth="([0-9.]+)pt"[^>]*?\sheight="([0-9.]+)pt"', data[:4096])
-    if match is None:
-        return None
-    return round(float(match.group(1)) * dpi / 72), round(float(match.group(2)) * dpi / 72)
-
-
-def _title(figure):
-    suptitle = getattr(figure, '_suptitle', None)
-    if suptitle is not None and suptitle.get_text():
-        return suptitle.get_text()
-    for axes in figure.axes:
-        for location in ('center', 'left', 'right'):
-            text = axes.get_title(location)
-            if text:
-                return text
-    return None
+    pandas._sandplot_options = __name__
 
 
 def _base64(data):
@@ -358,12 +350,9 @@ def _install():
             pass
     _state['base'] = base
     sys.meta_path[:] = [finder for finder in sys.meta_path if not getattr(finder, '_sandplot_finder', False)]
-    sys.meta_path.insert(0, _PyplotFinder())
+    sys.meta_path.insert(0, _ModuleFinder())
     # Only read when matplotlib is first imported: a sandbox has no screen to show windows on.
     os.environ.setdefault('MPLBACKEND', 'agg')
-    pyplot = sys.modules.get('matplotlib.pyplot')
-    if pyplot is not None:
-        _patch_pyplot(pyplot)
 
 
 _install()

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { SandboxBackend } from '../../backends/types.js';
 import { parseOptions } from '../../internal/parse-options.js';
 import type { ImageSink } from '../../sinks/types.js';
-import type { CaptureOptions } from '../../types/index.js';
+import type { CaptureOptions, OutputFileOptions } from '../../types/index.js';
 import { sandboxBackendSchema } from '../code-sandbox-options.js';
 
 /** Token-bucket limits on the calls the pool's sandboxes make to the backend. */
@@ -27,6 +27,8 @@ export interface SandboxPoolOptions {
   imageSink?: ImageSink;
   /** How figures are captured, for every sandbox. @default CodeSandbox's defaults */
   capture?: CaptureOptions;
+  /** Which files the code writes come back, for every sandbox. @default CodeSandbox's defaults */
+  outputFiles?: OutputFileOptions;
   /** Time one execution may take before it is interrupted. @default 120000 */
   timeoutMs?: number;
   /**
@@ -75,6 +77,7 @@ const sandboxPoolOptionsSchema = z.strictObject({
   backend: sandboxBackendSchema('expected a backend such as agentCoreBackend() or localBackend()'),
   imageSink: z.custom<ImageSink>().optional(),
   capture: z.custom<CaptureOptions>().optional(),
+  outputFiles: z.custom<OutputFileOptions>().optional(),
   timeoutMs: positiveInteger.optional(),
   maxSessions: positiveInteger.default(20),
   idleTimeoutMs: positiveInteger.default(300_000),

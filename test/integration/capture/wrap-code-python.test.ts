@@ -60,6 +60,8 @@ function parseInRandomChunks(stdout: string, nonce: string) {
     figures: parser.figures,
     fileFigures: parser.fileFigures,
     problems: parser.problems,
+    displays: parser.displays,
+    freshInterpreter: parser.freshInterpreter,
     ...(parser.error === undefined ? {} : { error: parser.error }),
   };
 }
@@ -201,7 +203,7 @@ describe('wrapPythonCode in a fresh python3 -c', () => {
         "plt.title('second')",
         'plt.figure()',
       ].join('\n'),
-      { dpi: 50 },
+      { dpi: 50, tightBoundingBox: false },
     );
     expect(result.error).toBeUndefined();
     expect(result.problems).toEqual([]);
@@ -311,7 +313,10 @@ describe('wrapPythonCode in a fresh python3 -c', () => {
     expect(result.figures).toEqual([]);
     expect(result.problems).toEqual([]);
     expect(result.error).toBeUndefined();
-    expect(result.stdout).toBe(result.raw);
+    // The first run in a fresh interpreter says so with a marker of its own; the rest is the output.
+    const rawOutput = result.raw.replace(`@@sandplot:${result.nonce}:fresh:e30=:\n`, '');
+    expect(result.freshInterpreter).toBe(true);
+    expect(result.stdout).toBe(rawOutput);
     expect(result.stdout.split('\n')).toHaveLength(4);
   });
 
@@ -347,7 +352,7 @@ describe('wrapPythonCode in a fresh python3 -c', () => {
         'plt.imshow(np.random.default_rng(1).random((400, 400)))',
         'plt.figure(figsize=(1, 1))',
       ].join('\n'),
-      { maxFigureBytes: 50_000 },
+      { maxFigureBytes: 50_000, tightBoundingBox: false },
     );
     expect(result.figures.map((figure) => figure.index)).toEqual([0, 2]);
     expect(result.problems).toHaveLength(1);
@@ -371,7 +376,7 @@ describe('wrapPythonCode in a fresh python3 -c', () => {
   it('saves SVG and JPEG figures with their sizes', async () => {
     const code =
       "import matplotlib.pyplot as plt\nplt.figure(figsize=(3, 2)); plt.plot([1, 2]); plt.title('t')";
-    const svg = await runOnce(code, { format: 'svg', dpi: 72 });
+    const svg = await runOnce(code, { format: 'svg', dpi: 72, tightBoundingBox: false });
     expect(svg.problems).toEqual([]);
     expect(svg.figures).toHaveLength(1);
     expect(svg.figures[0]).toMatchObject({
@@ -381,7 +386,7 @@ describe('wrapPythonCode in a fresh python3 -c', () => {
       title: 't',
     });
     expect(Buffer.from(svg.figures[0]?.data ?? []).toString('utf8')).toContain('<svg');
-    const jpeg = await runOnce(code, { format: 'jpeg', dpi: 60 });
+    const jpeg = await runOnce(code, { format: 'jpeg', dpi: 60, tightBoundingBox: false });
     expect(jpeg.problems).toEqual([]);
     expect(jpeg.figures[0]).toMatchObject({
       mediaType: 'image/jpeg',
@@ -514,7 +519,12 @@ describe("wrapPythonCode with transport 'files'", () => {
 
   it('saves each figure under .sandplot/figures/{nonce} of the working directory and prints only a small marker', async () => {
     // Without chart data, which travels in the marker's header (tested in chart-data.test.ts).
-    const result = await runOnce(NOISY_FIGURES, { transport: 'files', chartData: false }, [], cwd);
+    const result = await runOnce(
+      NOISY_FIGURES,
+      { transport: 'files', chartData: false, tightBoundingBox: false },
+      [],
+      cwd,
+    );
     expect(result.error).toBeUndefined();
     expect(result.problems).toEqual([]);
     expect(result.stdout).toBe('done\n');

@@ -13,7 +13,7 @@ import { type AgentCoreEmulator, startAgentCoreEmulator } from '../../../src/tes
 import { emulatorEnvironment } from '../../support/agentcore-clients.js';
 import { assertBuildIsCurrent, cliPath } from '../../support/cli.js';
 import sales from '../../support/fixtures/sales.json' with { type: 'json' };
-import { pngSize } from '../../support/png.js';
+import { isSalesFigureSize, pngSize } from '../../support/png.js';
 
 /** The sales analysis with its data written first: an MCP client has no other way to send files. */
 const salesCode = `import json\nwith open("sales.json", "w") as f:\n    json.dump(${JSON.stringify(salesSeries)}, f)\n\n${salesAnalysisCode}`;
@@ -68,13 +68,21 @@ describe('sandplot mcp (stdio)', () => {
     const images = result.content.flatMap((block) => (block.type === 'image' ? [block] : []));
     expect(images.map((image) => image.mimeType)).toEqual(['image/png', 'image/png']);
     for (const image of images) {
-      expect(pngSize(Buffer.from(image.data, 'base64'))).toEqual({ width: 1000, height: 600 });
+      expect(isSalesFigureSize(pngSize(Buffer.from(image.data, 'base64')))).toBe(true);
     }
     const { resources } = await client.listResources();
+    // The analysis wrote its data to sales.json first: a file of the session, like the figures.
     expect(resources.map((resource) => [resource.uri, resource.title])).toEqual([
+      ['sandplot://files/sales.json', 'sales.json'],
       ['sandplot://figures/1', 'Sales trends'],
       ['sandplot://figures/2', 'Period-over-period growth (%)'],
     ]);
+    const file = await client.readResource({ uri: 'sandplot://files/sales.json' });
+    const [content] = file.contents;
+    expect(content?.mimeType).toBe('application/json');
+    expect(JSON.parse(Buffer.from(String(content?.blob), 'base64').toString('utf8'))).toEqual(
+      sales.series,
+    );
 
     const bad = await callPython(client, { script: 'print(1)' });
     expect(bad.isError).toBe(true);

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -20,7 +20,7 @@ describe('sandplot run', () => {
     const run = await runCli(['run', 'plot.py', '--sink', 'dir:out'], { cwd });
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(
-      /^hello\nfigure 1: out\/[0-9a-f]{32}-figure-0\.png {2}[\d,]+ bytes {2}640×480 px {2}"Line"\n$/,
+      /^hello\nText\(0\.5, 1\.0, 'Line'\)\nfigure 1: out\/[0-9a-f]{32}-figure-0\.png {2}[\d,]+ bytes {2}\d+×\d+ px {2}"Line"\n$/,
     );
     expect(await readdir(join(cwd, 'out'))).toHaveLength(1);
   });
@@ -92,7 +92,7 @@ plt.gca().title.set_visible(False)
 class Bad(Artist):
     def draw(self, renderer):
         raise RuntimeError("boom \x1b]0;owned\x07\x1b[2J\nsandplot: figure 9 was fine")
-plt.figure().add_artist(Bad())
+plt.figure().add_artist(Bad());
 `;
 
 /** What a terminal would act on: ESC, BEL, C1 controls. */
@@ -113,7 +113,7 @@ describe('sandplot run with hostile output', () => {
     // The command's own lines: before, the title printed raw (OSC 0, ESC[2J, a second line).
     expect(lines.slice(1)).toEqual([
       expect.stringMatching(
-        /^figure 1: out\/[0-9a-f]{32}-figure-0\.png {2}[\d,]+ bytes {2}640×480 px {2}"Sales figure 2: https:\/\/bank\.example 31m"$/,
+        /^figure 1: out\/[0-9a-f]{32}-figure-0\.png {2}[\d,]+ bytes {2}\d+×\d+ px {2}"Sales figure 2: https:\/\/bank\.example 31m"$/,
       ),
       '',
     ]);
@@ -150,5 +150,51 @@ describe('sandplot run with hostile output', () => {
     expect(run.stdout).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]/);
     expect(run.stdout).toContain('"stdout": "a\\u009b2J b\\u007f c\\u202e d\\n"');
     expect(JSON.parse(run.stdout).stdout).toBe('a\x9b2J b\x7f c\u202e d\n');
+  });
+});
+
+describe('sandplot run --input', () => {
+  it('puts input files in under their base names and stores the files the code writes next to the figures', async () => {
+    const cwd = await scratch();
+    await writeFile(join(cwd, 'sales.csv'), 'region,units\nnorth,120\nsouth,95\n');
+    await writeFile(
+      join(cwd, 'job.py'),
+      'import pandas as pd\nsales = pd.read_csv("sales.csv")\nsales.assign(double=sales.units * 2).to_csv("doubled.csv", index=False)\nprint(len(sales))\n',
+    );
+    const run = await runCli(
+      ['run', 'job.py', '--input', join(cwd, 'sales.csv'), '--sink', 'dir:out'],
+      {
+        cwd,
+      },
+    );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const lines = run.stdout.split('\n');
+    expect(lines[0]).toBe('2');
+    expect(lines[1]).toMatch(
+      /^file "doubled\.csv": out\/[0-9a-f]{32}\/doubled\.csv {2}\d+ bytes {2}text\/csv$/,
+    );
+    const stored = (lines[1] as string).split(': ')[1]?.split('  ')[0] as string;
+    expect(await readFile(join(cwd, stored), 'utf8')).toBe(
+      'region,units,double\nnorth,120,240\nsouth,95,190\n',
+    );
+
+    const json = await runCli(
+      ['run', 'job.py', '--input', join(cwd, 'sales.csv'), '--sink', 'dir:out', '--json'],
+      { cwd },
+    );
+    const result = JSON.parse(json.stdout);
+    expect(result.files).toEqual([
+      expect.objectContaining({ path: 'doubled.csv', mediaType: 'text/csv', sink: 'local-dir' }),
+    ]);
+  });
+
+  it('refuses an input file that cannot be read before running anything (exit 2, one line)', async () => {
+    const cwd = await scratch();
+    await writeFile(join(cwd, 'job.py'), 'print("ran")\n');
+    const run = await runCli(['run', 'job.py', '--input', 'missing.csv'], { cwd });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/--input "missing\.csv" cannot be read \(ENOENT\)/);
   });
 });

@@ -48,8 +48,8 @@ describe('sandplot run --sink s3://', () => {
     const response = await fetch(figure.url);
     expect(response.status).toBe(200);
     expect(pngSize(new Uint8Array(await response.arrayBuffer()))).toEqual({
-      width: 640,
-      height: 480,
+      width: figure.width,
+      height: figure.height,
     });
   });
 

@@ -65,7 +65,10 @@ function observed(backend: SandboxBackend): SandboxBackend & Observations {
 
 const open: CodeSandbox[] = [];
 function sandbox(backend: SandboxBackend, capture: CaptureOptions = {}): CodeSandbox {
-  const created = new CodeSandbox({ backend, capture: { transport: 'files', ...capture } });
+  const created = new CodeSandbox({
+    backend,
+    capture: { transport: 'files', tightBoundingBox: false, ...capture },
+  });
   open.push(created);
   return created;
 }

@@ -28,7 +28,12 @@ function countingBackend(): SandboxBackend & { sessions: BackendSession[] } {
 
 const open: CodeSandbox[] = [];
 function sandbox(options: Partial<ConstructorParameters<typeof CodeSandbox>[0]> = {}) {
-  const created = new CodeSandbox({ backend: localBackend(), ...options });
+  // The exact canvas, so figure sizes are figsize × dpi.
+  const created = new CodeSandbox({
+    backend: localBackend(),
+    capture: { tightBoundingBox: false },
+    ...options,
+  });
   open.push(created);
   return created;
 }

@@ -5,7 +5,7 @@ import { s3Sink } from '../../../src/sinks/s3.js';
 import { type AgentCoreEmulator, startAgentCoreEmulator } from '../../../src/testing.js';
 import { emulatorBackend } from '../../support/agentcore-clients.js';
 import sales from '../../support/fixtures/sales.json' with { type: 'json' };
-import { pngSize } from '../../support/png.js';
+import { isSalesFigureSize, pngSize } from '../../support/png.js';
 import { type S3TestServer, startS3TestServer } from '../../support/s3-server.js';
 
 // The AgentCore data-analyst flow, offline: the real AgentCore and S3 clients over HTTP to the
@@ -66,7 +66,7 @@ describe('CodeSandbox on AgentCore with figures in S3', () => {
         expect(response.headers.get('content-type')).toBe('image/png');
         const bytes = new Uint8Array(await response.arrayBuffer());
         expect(bytes.byteLength).toBe(figure.byteLength);
-        expect(pngSize(bytes)).toEqual({ width: 1000, height: 600 });
+        expect(isSalesFigureSize(pngSize(bytes))).toBe(true);
       }
     }
     expect(emulator.stats.active).toBe(0);

@@ -57,6 +57,8 @@ const RUNS: { code: string; options: Omit<WrapCodeOptions, 'nonce'> }[] = [
  * Runs the real prelude once in /usr/bin/python3 (a single process, every run wrapped by
  * wrapPythonCode) and returns each marker line it printed, decoded by the test, not the parser.
  */
+const CORPUS_KINDS = ['figure', 'figure-file', 'error', 'problem'];
+
 export function collectPreludeMarkers(nonce: string): CorpusMarker[] {
   const script = RUNS.map((run) => wrapPythonCode(run.code, { nonce, ...run.options })).join('');
   const folder = mkdtempSync(join(tmpdir(), 'sandplot-corpus-'));
@@ -75,7 +77,9 @@ export function collectPreludeMarkers(nonce: string): CorpusMarker[] {
     const prefix = `@@sandplot:${nonce}:`;
     return run.stdout
       .split('\n')
-      .filter((line) => line.startsWith(prefix))
+      // The figure, error and problem markers: what this corpus is about. Displays, files and
+      // `fresh` (the first run in the interpreter) have their own tests.
+      .filter((line) => CORPUS_KINDS.some((kind) => line.startsWith(`${prefix}${kind}:`)))
       .map((line) => describeMarker(`${line}\n`, prefix));
   } finally {
     rmSync(folder, { recursive: true, force: true });

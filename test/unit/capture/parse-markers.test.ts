@@ -74,6 +74,8 @@ function parseInChunks(
     figures: parser.figures,
     fileFigures: parser.fileFigures,
     problems: parser.problems,
+    displays: parser.displays,
+    freshInterpreter: parser.freshInterpreter,
   };
   if (parser.error !== undefined) result.error = parser.error;
   return result;
@@ -127,7 +129,14 @@ describe('parseFigureMarkers', () => {
       figure(0).replace(nonce, nonce.slice(1)) +
       `@@sandplot:${nonce}`;
     const result = parseFigureMarkers(stdout, { nonce });
-    expect(result).toEqual({ stdout, figures: [], fileFigures: [], problems: [] });
+    expect(result).toEqual({
+      stdout,
+      figures: [],
+      fileFigures: [],
+      problems: [],
+      displays: [],
+      freshInterpreter: false,
+    });
   });
 
   it('collects figure-file markers as file figures, with no bytes and no path', () => {
@@ -308,6 +317,8 @@ describe('parseFigureMarkers', () => {
       stdout: 'text ',
       figures: [],
       fileFigures: [],
+      displays: [],
+      freshInterpreter: false,
       problems: [
         {
           stage: 'parse',

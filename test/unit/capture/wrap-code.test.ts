@@ -23,6 +23,7 @@ describe('wrapPythonCode options', () => {
       transport: 'stdout',
       chartData: true,
       maxFigureSidePixels: 8000,
+      tightBoundingBox: true,
     });
   });
 

@@ -24,6 +24,8 @@ function result(overrides: Partial<ExecutionResult> = {}): ExecutionResult {
     exitCode: 0,
     isError: false,
     durationMs: 1234.5,
+    displays: [],
+    files: [],
     figures: [],
     problems: [],
     ...overrides,
@@ -201,6 +203,45 @@ describe('renderHtmlReport', () => {
     expect(html).not.toContain('<h2>Standard error</h2>');
     expect(html).not.toContain('<h2>Error</h2>');
     expect(html).toContain('No figures.');
+  });
+
+  it('shows displays where the cell made them, DataFrames as tables, all escaped', async () => {
+    const html = await renderHtmlReport(
+      result({
+        stdout: 'before\nafter\n',
+        displays: [
+          {
+            source: 'display',
+            text: hostile,
+            position: 7,
+            table: {
+              columns: ['units', hostile],
+              rows: [
+                [3, null],
+                [4, 'x'],
+              ],
+              rowCount: 9,
+              columnCount: 2,
+              index: ['north', 'south'],
+            },
+          },
+          { source: 'value', text: `<b>${hostile}</b>`, position: 13 },
+        ],
+      }),
+    );
+    const output = html.slice(
+      html.indexOf('<h2>Output</h2>'),
+      html.indexOf('</section>', html.indexOf('<h2>Output</h2>')),
+    );
+    expect(output.indexOf('before')).toBeLessThan(output.indexOf('<table>'));
+    expect(output.indexOf('<table>')).toBeLessThan(output.indexOf('after'));
+    expect(output).toContain('<caption>2 of 9 rows, 2 of 2 columns</caption>');
+    expect(output).toContain(
+      '<tr><th>north</th><td>3</td><td><span class="scale">NaN</span></td></tr>',
+    );
+    expect(output).toContain(`<th>${escapedHostile}</th>`);
+    expect(output).toContain(`<pre>&lt;b&gt;${escapedHostile}&lt;/b&gt;</pre>`);
+    expect(output).not.toContain('<script>');
   });
 
   it('escapes hostile code, stdout, stderr, titles, error text and problem reasons', async () => {

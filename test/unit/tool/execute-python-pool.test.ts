@@ -34,6 +34,8 @@ function result(overrides: Partial<ExecutionResult> = {}): ExecutionResult {
     exitCode: 0,
     isError: false,
     durationMs: 3,
+    displays: [],
+    files: [],
     figures: [],
     problems: [],
     ...overrides,

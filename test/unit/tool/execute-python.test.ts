@@ -43,6 +43,8 @@ function result(overrides: Partial<ExecutionResult> = {}): ExecutionResult {
     exitCode: 0,
     isError: false,
     durationMs: 12,
+    displays: [],
+    files: [],
     figures: [],
     problems: [],
     ...overrides,
@@ -68,7 +70,7 @@ describe('createExecutePythonTool: definition', () => {
   it('has a name, a description that tells the model what it has, and a JSON Schema', () => {
     const tool = createExecutePythonTool(scriptedSandbox());
     expect(tool.name).toBe('execute_python');
-    expect(tool.description).toMatch(/pandas, numpy and matplotlib/);
+    expect(tool.description).toMatch(/pandas, numpy, matplotlib and seaborn/);
     expect(tool.description).toMatch(/persist between calls/);
     expect(tool.description).toMatch(/no need to save, encode or print/);
     expect(tool.jsonSchema).toMatchObject({
