@@ -72,7 +72,7 @@ function decodedLength(text: string): number {
 // decoded length short of what the text's length promises means the text was not base64.
 // It also reads the URL-safe alphabet, which encodes the same bytes.
 /** The bytes of base64 `text`, or undefined when it is not base64. */
-function decodeBase64(text: string): Buffer | undefined {
+export function decodeBase64(text: string): Buffer | undefined {
   if (text.length % 4 !== 0) return undefined;
   const bytes = Buffer.from(text, 'base64');
   return bytes.length === decodedLength(text) ? bytes : undefined;
@@ -81,14 +81,4 @@ function decodeBase64(text: string): Buffer | undefined {
 function paddingOf(text: string): number {
   if (!text.endsWith('=')) return 0;
   return text.endsWith('==') ? 2 : 1;
-}
-
-/**
- * Strict base64 (the prelude's `b2a_base64`: standard alphabet, padded) to bytes, or undefined
- * when the text is not that: Node's decoder alone would skip what it cannot read.
- */
-export function decodeBase64(text: string): Uint8Array | undefined {
-  const body = text.endsWith('\r') ? text.slice(0, -1) : text;
-  if (body.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(body)) return undefined;
-  return new Uint8Array(Buffer.from(body, 'base64'));
 }

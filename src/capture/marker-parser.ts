@@ -1,7 +1,7 @@
 import { InvalidInputError } from '../errors/index.js';
 import type {
-  CapturedFile,
   CapturedFigure,
+  CapturedFile,
   ExecutionDisplay,
   FigureProblem,
   FileFigure,

@@ -1,7 +1,7 @@
 import { fileMediaType } from '../internal/file-media-type.js';
 import type {
-  CapturedFile,
   CapturedFigure,
+  CapturedFile,
   FigureMediaType,
   FigureProblem,
   FileFigure,
@@ -9,12 +9,7 @@ import type {
 } from '../types/index.js';
 import { FigureDataStream } from './figure-data-stream.js';
 import { formatBytes } from './format-bytes.js';
-import {
-  CHART_TOO_DEEP,
-  decodeBase64,
-  decodeHeader,
-  MAX_HEADER_DEPTH,
-} from './marker-encoding.js';
+import { CHART_TOO_DEEP, decodeBase64, decodeHeader, MAX_HEADER_DEPTH } from './marker-encoding.js';
 import { readChart } from './read-chart.js';
 import { type DisplayRecord, readDisplay } from './read-display.js';
 import { sandboxPathProblem } from './sandbox-path.js';
@@ -126,14 +121,11 @@ export function headIndex(head: MarkerHead): number | undefined {
  * `FigureDataStream` as it arrived; for the other kinds, only whether there was any counts (a
  * `figure-file` marker carries none).
  */
-export function readMarkerEnd(
-  head: MarkerHead,
-  hasData: boolean,
-  fileData?: string,
-): MarkerRecord {
+export function readMarkerEnd(head: MarkerHead, hasData: boolean, fileData?: string): MarkerRecord {
   switch (head.kind) {
     case 'file': {
-      const bytes = decodeBase64(fileData ?? '');
+      const text = fileData ?? '';
+      const bytes = decodeBase64(text.endsWith('\r') ? text.slice(0, -1) : text);
       if (bytes === undefined || bytes.byteLength !== head.byteLength) {
         return fileProblem(head.path, 'the file data is not valid base64 of the announced size');
       }
