@@ -10,5 +10,6 @@ export {
   type SandplotErrorOptions,
 } from './sandplot-error.js';
 export { SessionError } from './session-error.js';
+export { SessionStoreError } from './session-store-error.js';
 export { SinkError } from './sink-error.js';
 export { TimeoutError } from './timeout-error.js';

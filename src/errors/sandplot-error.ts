@@ -15,7 +15,8 @@ export type SandplotErrorCode =
   | 'ABORTED'
   | 'SINK_FAILED'
   | 'POOL_QUEUE_FULL'
-  | 'POOL_QUEUE_TIMEOUT';
+  | 'POOL_QUEUE_TIMEOUT'
+  | 'STORE_UNAVAILABLE';
 
 export interface SandplotErrorOptions {
   cause?: unknown;

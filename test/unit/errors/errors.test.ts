@@ -7,6 +7,7 @@ import {
   SandboxPoolBusyError,
   SandplotError,
   SessionError,
+  SessionStoreError,
   SinkError,
   TimeoutError,
 } from '../../../src/errors/index.js';
@@ -20,6 +21,7 @@ const examples = [
   ['AbortError', AbortError, new AbortError('x')],
   ['SinkError', SinkError, new SinkError('s3', 'x')],
   ['SandboxPoolBusyError', SandboxPoolBusyError, new SandboxPoolBusyError('POOL_QUEUE_FULL', 'x')],
+  ['SessionStoreError', SessionStoreError, new SessionStoreError('redis', 'x')],
 ] as const;
 
 describe('error classes', () => {
@@ -61,6 +63,11 @@ describe('error classes', () => {
   it('keeps the retry defaults: timeouts and a busy pool are retryable, the rest are not', () => {
     expect(new TimeoutError('x').isRetryable).toBe(true);
     expect(new SandboxPoolBusyError('POOL_QUEUE_FULL', 'x').isRetryable).toBe(true);
+    expect(new SessionStoreError('redis', 'x')).toMatchObject({
+      code: 'STORE_UNAVAILABLE',
+      isRetryable: true,
+      store: 'redis',
+    });
     expect(new ConfigError('x').isRetryable).toBe(false);
     expect(new BackendError('x', { isRetryable: true }).isRetryable).toBe(true);
   });

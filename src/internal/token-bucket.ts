@@ -1,4 +1,4 @@
-import { AbortError } from '../../errors/index.js';
+import { AbortError } from '../errors/index.js';
 
 export interface TokenBucketOptions {
   /** Tokens added per second. */
@@ -43,8 +43,11 @@ export class TokenBucket {
     return this.#waiters.length;
   }
 
-  /** Resolves when the caller may make its call; rejects with an AbortError if aborted first. */
-  take(abortSignal?: AbortSignal): Promise<void> {
+  /**
+   * Resolves when the caller may make its call; rejects with an AbortError if aborted first.
+   * `onWait` is called (beside the bucket's own) when this caller has to wait.
+   */
+  take(abortSignal?: AbortSignal, onWait?: () => void): Promise<void> {
     if (abortSignal?.aborted) {
       return Promise.reject(
         new AbortError('The call was aborted while waiting for the rate limiter.', {
@@ -58,6 +61,7 @@ export class TokenBucket {
       return Promise.resolve();
     }
     this.#onWait?.();
+    onWait?.();
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = { resolve, reject, abortSignal, onAbort: undefined };
       if (abortSignal) {
