@@ -24,6 +24,7 @@ export default defineConfig([
       agentcore: 'src/agentcore.ts',
       testing: 'src/testing.ts',
       s3: 'src/s3.ts',
+      redis: 'src/redis.ts',
       strands: 'src/strands.ts',
       langchain: 'src/langchain.ts',
       converse: 'src/converse.ts',

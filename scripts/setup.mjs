@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Makes a fresh checkout ready for `npm run demo`, `npm test` and `npm run bench`: Node
-// dependencies, Debian's Python packages and bubblewrap, and an up-to-date build. With
-// `--browser` (npm test, npm run docs:images) also Debian's chromium, which the browser tests
+// dependencies, Debian's Python packages, bubblewrap and redis-server, and an up-to-date build.
+// With `--browser` (npm test, npm run docs:images) also Debian's chromium, which the browser tests
 // drive headless; the demo does not need it. Idempotent and quick when everything is in place.
 // Plain Node on purpose: it runs before any dependency exists.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -26,7 +26,13 @@ const pythonPackages = [
   'python3-pil',
 ];
 const pythonModules = 'matplotlib, numpy, pandas, scipy, seaborn, openpyxl, IPython, plotly, PIL';
-const debianPackages = [...pythonPackages, 'bubblewrap', ...(withBrowser ? ['chromium'] : [])];
+// redis-server: the tests and benchmarks of pools sharing a session store start their own.
+const debianPackages = [
+  ...pythonPackages,
+  'bubblewrap',
+  'redis-server',
+  ...(withBrowser ? ['chromium'] : []),
+];
 
 function log(message) {
   process.stderr.write(`setup: ${message}\n`);
@@ -70,6 +76,10 @@ function bwrapReady() {
   return spawnSync('bwrap', ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
+function redisReady() {
+  return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
 function chromiumReady() {
   try {
     accessSync(chromiumPath, constants.X_OK);
@@ -83,6 +93,7 @@ function systemPackages() {
   const missing = [];
   if (!pythonReady()) missing.push(...pythonPackages);
   if (!bwrapReady()) missing.push('bubblewrap');
+  if (!redisReady()) missing.push('redis-server');
   if (withBrowser && !chromiumReady()) missing.push('chromium');
   if (missing.length === 0) return;
   const hasApt = spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -97,8 +108,8 @@ function systemPackages() {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   run('apt-get', ['update', '-qq'], { env });
   run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...debianPackages], { env });
-  if (!pythonReady() || !bwrapReady()) {
-    log('apt-get finished but the Python packages or bubblewrap still do not work.');
+  if (!pythonReady() || !bwrapReady() || !redisReady()) {
+    log('apt-get finished but the Python packages, bubblewrap or redis-server still do not work.');
     process.exit(1);
   }
   if (withBrowser && !chromiumReady()) {
