@@ -33,6 +33,7 @@ export {
   SandboxPoolBusyError,
   SandplotError,
   SessionError,
+  SessionStoreError,
   SinkError,
   TimeoutError,
 } from './errors/index.js';
@@ -62,6 +63,16 @@ export { fallbackSink } from './sinks/fallback.js';
 export type { LocalDirSinkOptions } from './sinks/local-dir.js';
 export { localDirSink } from './sinks/local-dir.js';
 export type { ImageSink, ImageSinkContext } from './sinks/types.js';
+export { memorySessionStore } from './stores/memory.js';
+export type {
+  SessionStore,
+  SessionStoreLock,
+  SessionStoreLockOptions,
+  SlotClaim,
+  SlotClaimResult,
+  StoreRateLimiter,
+  StoreRateLimiterOptions,
+} from './stores/types.js';
 export { createExecutePythonTool } from './tool/execute-python.js';
 export type {
   FigureLedger,

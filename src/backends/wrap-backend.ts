@@ -32,6 +32,15 @@ export interface BackendMiddleware extends BackendSessionMiddleware {
     options: { abortSignal?: AbortSignal },
     create: () => Promise<BackendSession>,
   ): Promise<BackendSession>;
+  /**
+   * Runs around `attachSession()` (backends that can attach). `attach()` makes the inner
+   * backend's session object for `sessionId`; it is then wrapped like a started one.
+   */
+  wrapAttachSession?(
+    sessionId: string,
+    options: { abortSignal?: AbortSignal },
+    attach: () => Promise<BackendSession>,
+  ): Promise<BackendSession>;
 }
 
 /**
@@ -56,8 +65,12 @@ export function wrapBackend(
   }
   const { attachSession } = backend;
   if (attachSession) {
-    wrapped.attachSession = async (sessionId, options = {}) =>
-      wrapBackendSession(await attachSession.call(backend, sessionId, options), middleware);
+    wrapped.attachSession = async (sessionId, options = {}) => {
+      const attach = () => attachSession.call(backend, sessionId, options);
+      const session = await (middleware.wrapAttachSession?.(sessionId, options, attach) ??
+        attach());
+      return wrapBackendSession(session, middleware);
+    };
   }
   return wrapped;
 }

@@ -32,6 +32,17 @@ import { describeRunError } from './run-error.js';
 import { storeFigures } from './store-figures.js';
 import { storeFiles } from './store-files.js';
 
+/** Each sandbox's kept input files, for `keepInputFiles` (the pool's, not the package's). */
+const keptInputs = new WeakMap<CodeSandbox, InputFiles>();
+
+/**
+ * Keeps `files` for `sandbox` as `writeFiles` would, without writing them: they are in the session
+ * it goes on with already, and go into any session that replaces it.
+ */
+export function keepInputFiles(sandbox: CodeSandbox, files: SandboxFile[]): void {
+  keptInputs.get(sandbox)?.remember(files);
+}
+
 /**
  * A Python sandbox for one conversation: the session starts on first use (exactly once, even
  * under concurrent first calls), keeps its variables between calls, is replaced when lost, and is
@@ -60,6 +71,7 @@ export class CodeSandbox implements AsyncDisposable {
   constructor(options: CodeSandboxOptions) {
     this.#options = parseOptions(codeSandboxOptionsSchema, options, 'CodeSandbox options');
     this.#attachTo = this.#options.sessionId;
+    keptInputs.set(this, this.#inputs);
     if (this.#attachTo !== undefined && !this.#options.backend.attachSession) {
       throw new ConfigError(
         `CodeSandbox: the ${this.#options.backend.name} backend cannot attach to an existing session, so \`sessionId\` cannot be used with it; leave it out to start a new session.`,

@@ -107,6 +107,11 @@ export class AgentCoreSession implements BackendSession {
     return answer;
   }
 
+  /** Work to do in a service session that replaces a lost or expired one, before any call runs there. */
+  onReplaced(setup: () => Promise<void>): void {
+    this.#remote.onReplaced(setup);
+  }
+
   /**
    * Lets go of the service session without stopping it, and returns its id: another process can
    * go on with it through `agentCoreBackend().attachSession(id)` (or `new CodeSandbox({

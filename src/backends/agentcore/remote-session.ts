@@ -86,6 +86,8 @@ export class RemoteSession {
    */
   async attach(sessionId: string, abortSignal?: AbortSignal): Promise<void> {
     const state = await this.#describe(sessionId, abortSignal);
+    // Gone or not, a session the conversation had: the next one started replaces it.
+    this.#hadSession = true;
     if (state === 'gone') {
       this.#restarted = true;
       return;

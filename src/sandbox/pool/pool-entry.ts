@@ -1,12 +1,13 @@
 import type { CodeSandbox } from '../code-sandbox.js';
+import type { PoolSandbox } from './pool-sandbox.js';
 
 /** What an entry needs from its pool. */
 export interface PoolEntryHooks {
   readonly idleTimeoutMs: number;
   /** Undefined: sessions are never replaced for their age. */
   readonly maxSessionAgeMs: number | undefined;
-  /** A new sandbox for the entry (its first, or the replacement of an old session's). */
-  newSandbox(entry: PoolEntry): CodeSandbox;
+  /** A new sandbox that starts its own session (the entry's first, or an old session's replacement). */
+  newSandbox(): PoolSandbox;
   /** Whether the pool still holds the entry; the timers of a stopped one do nothing. */
   holds(entry: PoolEntry): boolean;
   /** No call for `idleTimeoutMs` (`idle`), or the session reached `maxSessionAgeMs` while idle (`age`). */
@@ -21,7 +22,7 @@ export interface PoolEntryHooks {
  */
 export class PoolEntry {
   readonly conversationId: string;
-  sandbox: CodeSandbox;
+  current: PoolSandbox;
   /** Pool calls (executePython/acquire handing out) plus session calls in flight. */
   busy = 0;
   lastUsedAt = Date.now();
@@ -29,15 +30,29 @@ export class PoolEntry {
   sessionStartedAt: number | undefined;
   /** The next result must say `sessionRestarted` (the pool replaced or lost the session). */
   restartPending: boolean;
+  /** With a shared store: the version of the conversation's record this process saw or wrote last. */
+  recordVersion: string | undefined;
   readonly #hooks: PoolEntryHooks;
   #idleTimer: NodeJS.Timeout | undefined;
   #ageTimer: NodeJS.Timeout | undefined;
 
-  constructor(conversationId: string, restartPending: boolean, hooks: PoolEntryHooks) {
+  /** `warm`: a sandbox with a started session to use instead of a new one. */
+  constructor(
+    conversationId: string,
+    restartPending: boolean,
+    hooks: PoolEntryHooks,
+    warm?: PoolSandbox,
+  ) {
     this.conversationId = conversationId;
     this.restartPending = restartPending;
     this.#hooks = hooks;
-    this.sandbox = hooks.newSandbox(this);
+    this.current = warm ?? hooks.newSandbox();
+    this.current.entry = this;
+    if (this.current.startedAt !== undefined) this.sessionStarted(this.current.startedAt);
+  }
+
+  get sandbox(): CodeSandbox {
+    return this.current.sandbox;
   }
 
   /** A call starts: the entry is busy and not idle any more. */
@@ -62,18 +77,21 @@ export class PoolEntry {
     this.#hooks.released(this);
   }
 
-  /** The backend session started: its age counts from now. */
-  sessionStarted(): void {
-    this.sessionStartedAt = Date.now();
+  /** The backend session started at `at` (now, or earlier for a warm or attached one). */
+  sessionStarted(at = Date.now()): void {
+    this.sessionStartedAt = at;
     clearTimeout(this.#ageTimer);
     this.#ageTimer = undefined;
     const maxAge = this.#hooks.maxSessionAgeMs;
     if (maxAge === undefined) return;
-    this.#ageTimer = setTimeout(() => {
-      this.#ageTimer = undefined;
-      // Busy: the call in flight finishes first and the next one restarts the session.
-      if (this.busy === 0 && this.#hooks.holds(this)) this.#hooks.expire(this, 'age');
-    }, maxAge);
+    this.#ageTimer = setTimeout(
+      () => {
+        this.#ageTimer = undefined;
+        // Busy: the call in flight finishes first and the next one restarts the session.
+        if (this.busy === 0 && this.#hooks.holds(this)) this.#hooks.expire(this, 'age');
+      },
+      Math.max(0, at + maxAge - Date.now()),
+    );
     this.#ageTimer.unref();
   }
 
@@ -90,11 +108,21 @@ export class PoolEntry {
 
   /** Puts a new sandbox in place and returns the old one, for the caller to close. */
   replaceSandbox(): CodeSandbox {
-    const old = this.sandbox;
-    this.sandbox = this.#hooks.newSandbox(this);
+    const old = this.use(this.#hooks.newSandbox()).sandbox;
+    this.restartPending = true;
+    return old;
+  }
+
+  /** Puts `next` in place (its session's age counts from its start) and returns the old one. */
+  use(next: PoolSandbox): PoolSandbox {
+    const old = this.current;
+    old.entry = undefined;
+    this.current = next;
+    next.entry = this;
     this.sessionStartedAt = undefined;
     clearTimeout(this.#ageTimer);
-    this.restartPending = true;
+    this.#ageTimer = undefined;
+    if (next.startedAt !== undefined) this.sessionStarted(next.startedAt);
     return old;
   }
 

@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import type { SandboxBackend } from '../../backends/types.js';
+import { ConfigError } from '../../errors/index.js';
 import { parseOptions } from '../../internal/parse-options.js';
+import { objectWithMethod } from '../../internal/plugin-schema.js';
 import type { ImageSink } from '../../sinks/types.js';
+import type { SessionStore } from '../../stores/types.js';
 import type { CaptureOptions, OutputFileOptions } from '../../types/index.js';
 import { sandboxBackendSchema } from '../code-sandbox-options.js';
 
@@ -57,8 +60,34 @@ export interface SandboxPoolOptions {
   maxQueueLength?: number;
   /** Longest wait for a sandbox before the call fails with `POOL_QUEUE_TIMEOUT`. @default 60000 */
   queueTimeoutMs?: number;
-  /** Limits on backend calls, shared by the whole pool. @default { sessionStartsPerSecond: 25, invocationsPerSecond: 25, sessionStopsPerSecond: 25, burst: 1 } */
+  /**
+   * Limits on backend calls, shared by the whole pool; with a shared `sessionStore`, by every
+   * pool that uses the store (give each the same limits). @default { sessionStartsPerSecond: 25, invocationsPerSecond: 25, sessionStopsPerSecond: 25, burst: 1 }
+   */
   rateLimits?: PoolRateLimits;
+  /**
+   * Where pools in several processes share which conversation owns which session, the locks that
+   * run one call at a time per conversation, the count of sessions (`maxSessions` then counts
+   * every process's) and the rate limits: `redisSessionStore({ url })` from `sandplot/redis`, or
+   * `memorySessionStore()` for pools in one process. A conversation's next call then goes on in
+   * its session from any process. Needs a backend that can attach to a session (AgentCore); see
+   * docs/scaling.md.
+   * @default none: the pool keeps all of it to itself, in memory
+   */
+  sessionStore?: SessionStore;
+  /**
+   * Sessions kept started and ready (prelude installed, pyplot imported) for new conversations,
+   * so that their first call does not wait for a session start; each one handed out is replaced
+   * in the background. They count against `maxSessions` (a waiting conversation gets one first),
+   * are never shared between conversations, cost what running sessions cost, and are stopped by
+   * `closeAll()`. @default 0
+   */
+  warmSessions?: number;
+  /**
+   * With a `sessionStore`: how long a conversation's lock outlives a process that died holding
+   * it. A live holder renews it every third of this. @default 10000
+   */
+  lockExpiryMs?: number;
   /** Tool name on the OpenTelemetry span of each execution. @default 'execute_python' */
   toolName?: string;
   /** Make an OpenTelemetry span per execution (a no-op without `@opentelemetry/api` and an SDK). @default true */
@@ -93,6 +122,12 @@ const sandboxPoolOptionsSchema = z.strictObject({
       burst: positiveInteger.default(1),
     })
     .prefault({}),
+  sessionStore: objectWithMethod<SessionStore>(
+    'claimSlot',
+    'expected a session store such as redisSessionStore({ url }) or memorySessionStore()',
+  ).optional(),
+  warmSessions: nonnegativeInteger.default(0),
+  lockExpiryMs: z.number().int().min(100).default(10_000),
   toolName: z.string().min(1).default('execute_python'),
   tracing: z.boolean().default(true),
 });
@@ -104,6 +139,16 @@ export type ResolvedPoolOptions = z.output<typeof sandboxPoolOptionsSchema>;
 export function resolvePoolOptions(options: SandboxPoolOptions): ResolvedPoolOptions {
   const resolved = parseOptions(sandboxPoolOptionsSchema, options, 'createSandboxPool options');
   resolved.maxSessionAgeMs ??= defaultMaxSessionAgeMs(resolved.backend.sessionLifetimeMs);
+  if (resolved.sessionStore !== undefined && !resolved.backend.attachSession) {
+    throw new ConfigError(
+      `Invalid createSandboxPool options: \`sessionStore\` lets a conversation move between processes, but the ${resolved.backend.name} backend's sessions are processes of one host and cannot be attached from another. Leave \`sessionStore\` out (one process holds each conversation), or use agentCoreBackend().`,
+    );
+  }
+  if (resolved.warmSessions > resolved.maxSessions) {
+    throw new ConfigError(
+      `Invalid createSandboxPool options: \`warmSessions\` (${resolved.warmSessions}) is more than \`maxSessions\` (${resolved.maxSessions}); warm sessions count against maxSessions.`,
+    );
+  }
   return resolved;
 }
 

@@ -11,6 +11,8 @@ export interface SandboxPoolStats {
   idle: number;
   /** Conversations waiting for a sandbox. */
   queued: number;
+  /** Warm sessions ready for new conversations (`warmSessions`). */
+  warm: number;
   /** Backend sessions started. */
   started: number;
   /** Backend sessions stopped. */

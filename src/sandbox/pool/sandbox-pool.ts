@@ -1,30 +1,35 @@
 import type { SandboxBackend, SandboxFile } from '../../backends/types.js';
-import { wrapBackend } from '../../backends/wrap-backend.js';
 import { InvalidInputError, SessionError } from '../../errors/index.js';
 import { withoutUndefined } from '../../internal/without-undefined.js';
 import { withExecutionSpan } from '../../observability/execution-span.js';
 import type { ExecutionResult } from '../../types/index.js';
 import { checkCode } from '../check-code.js';
-import { CodeSandbox } from '../code-sandbox.js';
+import type { CodeSandbox } from '../code-sandbox.js';
 import type { WriteFilesOptions } from '../code-sandbox-options.js';
 import { InputFiles } from '../input-files.js';
 import { LostConversations } from './lost-conversations.js';
 import { PoolEntry, type PoolEntryHooks } from './pool-entry.js';
+import { poolLimiters } from './pool-limiters.js';
 import type { ResolvedPoolOptions } from './pool-options.js';
+import { PoolSandbox, type PoolSandboxHooks } from './pool-sandbox.js';
 import type { PoolExecuteOptions, SandboxPool, SandboxPoolStats } from './pool-types.js';
 import { rateLimitedBackend } from './rate-limited-backend.js';
-import { TokenBucket } from './token-bucket.js';
+import { SharedConversations } from './shared-conversations.js';
+import { SharedPoolSupport } from './shared-pool-support.js';
 import { abortedWhileQueued, WaitQueue } from './wait-queue.js';
+import { WarmSessions } from './warm-sessions.js';
 
 /**
  * A pool of sandboxes, one per conversation id: created on first use and reused, stopped when
  * idle, replaced before the backend's session timeout, bounded by `maxSessions` with a fair FIFO
- * queue, and with every backend call going through shared token-bucket rate limiters.
+ * queue, and with every backend call going through shared rate limiters. With a `sessionStore`,
+ * pools in several processes share conversations, the session count and the limits.
  */
 export class Pool implements SandboxPool {
   readonly #options: ResolvedPoolOptions;
   readonly #backend: SandboxBackend;
   readonly #entryHooks: PoolEntryHooks;
+  readonly #sandboxHooks: PoolSandboxHooks;
   readonly #entries = new Map<string, PoolEntry>();
   readonly #queue: WaitQueue<PoolEntry>;
   #pumpTimer: NodeJS.Timeout | undefined;
@@ -36,46 +41,109 @@ export class Pool implements SandboxPool {
   readonly #lost = new LostConversations();
   /** Files kept per conversation (pool.writeFiles), for every sandbox the conversation gets. */
   readonly #inputs = new Map<string, InputFiles>();
-  /** Sandboxes that were given their conversation's kept files. */
-  readonly #supplied = new WeakSet<CodeSandbox>();
   readonly #counts = { started: 0, stopped: 0, evicted: 0, restarted: 0, throttled: 0 };
+  /** With a `sessionStore`: what the pool shares with the pools of other processes. */
+  readonly #shared: SharedPoolSupport | undefined;
+  readonly #warm: WarmSessions | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
 
   constructor(options: ResolvedPoolOptions) {
     this.#options = options;
-    const { burst, ...rates } = options.rateLimits;
-    const onWait = () => {
-      this.#counts.throttled++;
-    };
-    const bucket = (ratePerSecond: number) => new TokenBucket({ ratePerSecond, burst, onWait });
-    this.#backend = rateLimitedBackend(options.backend, {
-      start: bucket(rates.sessionStartsPerSecond),
-      invoke: bucket(rates.invocationsPerSecond),
-      stop: bucket(rates.sessionStopsPerSecond),
-    });
+    const store = options.sessionStore;
+    this.#backend = rateLimitedBackend(
+      options.backend,
+      poolLimiters(options.rateLimits, store, () => {
+        this.#counts.throttled++;
+      }),
+    );
     this.#queue = new WaitQueue({
       maxQueueLength: options.maxQueueLength,
       queueTimeoutMs: options.queueTimeoutMs,
       maxSessions: options.maxSessions,
       onEnqueue: () => this.#pump(),
     });
+    const shared =
+      store &&
+      new SharedConversations({
+        store,
+        backend: this.#backend,
+        maxSessions: options.maxSessions,
+        idleTimeoutMs: options.idleTimeoutMs,
+        lockExpiryMs: options.lockExpiryMs,
+        queueTimeoutMs: options.queueTimeoutMs,
+      });
+    this.#sandboxHooks = {
+      beforeStart: async (owner, abortSignal) => {
+        const entry = owner.entry;
+        if (shared && entry) {
+          await shared.claim(entry.conversationId, abortSignal, () => this.#evictForRoom());
+        }
+      },
+      started: (owner) => {
+        this.#counts.started++;
+        const entry = owner.entry;
+        if (entry && this.#entries.get(entry.conversationId) === entry) entry.sessionStarted();
+      },
+      aroundCall: async (owner, abortSignal, proceed) => {
+        const entry = owner.entry;
+        if (entry === undefined) return proceed();
+        entry.markBusy();
+        try {
+          if (shared === undefined) return await proceed();
+          // Calls on an acquired sandbox hold the conversation's lock too (no-op within a pool call).
+          await shared.enter(entry, abortSignal, async () => {});
+          try {
+            return await proceed();
+          } finally {
+            await shared.leave(entry);
+          }
+        } finally {
+          entry.release();
+        }
+      },
+      stopping: () => {
+        this.#counts.stopped++;
+      },
+    };
     this.#entryHooks = {
       idleTimeoutMs: options.idleTimeoutMs,
       maxSessionAgeMs: options.maxSessionAgeMs,
-      newSandbox: (entry) => this.#newSandbox(entry),
+      newSandbox: () => this.#newSandbox(),
       holds: (entry) => this.#entries.get(entry.conversationId) === entry,
       expire: (entry, why) => {
         if (why === 'idle') this.#counts.evicted++;
         else this.#counts.restarted++;
-        this.#lost.remember(entry.conversationId);
-        void this.#stop(entry);
+        this.#retire(entry);
       },
       // A conversation waiting for room can have this sandbox if it is the oldest idle one.
       released: () => {
         if (this.#queue.length > 0) this.#pump();
       },
     };
+    if (options.warmSessions > 0) {
+      this.#warm = new WarmSessions(
+        withoutUndefined({
+          count: options.warmSessions,
+          maxSessionAgeMs: options.maxSessionAgeMs,
+          newSandbox: () => this.#newSandbox(),
+          hasRoom: () => !this.#closed && this.#queue.length === 0 && this.#hasRoom(),
+          onChange: () => this.#pump(),
+          shared: shared && {
+            store: shared.store,
+            maxSessions: options.maxSessions,
+            slotTtlMs: options.lockExpiryMs,
+          },
+        }),
+      );
+      this.#warm.refill();
+    }
+    this.#shared =
+      shared &&
+      new SharedPoolSupport(shared, options, {
+        newSandbox: (attachTo) => this.#newSandbox(attachTo),
+        warm: this.#warm,
+      });
   }
 
   stats(): SandboxPoolStats {
@@ -85,33 +153,28 @@ export class Pool implements SandboxPool {
       active,
       idle: this.#entries.size - active,
       queued: this.#queue.length,
+      warm: this.#warm?.ready ?? 0,
       ...this.#counts,
     };
   }
 
-  async acquire(
+  acquire(
     conversationId: string,
     options: { abortSignal?: AbortSignal } = {},
   ): Promise<CodeSandbox> {
-    const entry = await this.#lease(conversationId, options.abortSignal);
-    try {
-      await this.#restartIfOld(entry);
-      await this.#supply(entry, options.abortSignal);
-      return entry.sandbox;
-    } finally {
-      entry.release();
-    }
+    return this.#withEntry(conversationId, options.abortSignal, async (entry) => entry.sandbox);
   }
 
-  async writeFiles(
+  writeFiles(
     conversationId: string,
     files: SandboxFile[],
     options: WriteFilesOptions = {},
   ): Promise<void> {
-    const entry = await this.#lease(conversationId, options.abortSignal);
-    try {
-      await this.#restartIfOld(entry);
-      await this.#supply(entry, options.abortSignal);
+    return this.#withEntry(conversationId, options.abortSignal, async (entry) => {
+      if (this.#shared) {
+        await this.#shared.writeFiles(entry, files, options);
+        return;
+      }
       await entry.sandbox.writeFiles(files, options);
       let kept = this.#inputs.get(conversationId);
       if (options.keep === false) kept?.forget(files.map((file) => file.path));
@@ -120,18 +183,7 @@ export class Pool implements SandboxPool {
         kept.remember(files);
         this.#inputs.set(conversationId, kept);
       }
-    } finally {
-      entry.release();
-    }
-  }
-
-  /** Gives a sandbox new to the conversation the files kept for it, once. */
-  async #supply(entry: PoolEntry, abortSignal: AbortSignal | undefined): Promise<void> {
-    if (this.#supplied.has(entry.sandbox)) return;
-    this.#supplied.add(entry.sandbox);
-    const kept = this.#inputs.get(entry.conversationId);
-    if (kept === undefined || kept.size === 0) return;
-    await entry.sandbox.writeFiles(kept.files(), withoutUndefined({ abortSignal }));
+    });
   }
 
   executePython(
@@ -146,22 +198,16 @@ export class Pool implements SandboxPool {
     }
     const { toolCallId, ...executeOptions } = options;
     let entry: PoolEntry | undefined;
-    const run = async (): Promise<ExecutionResult> => {
-      const leased = await this.#lease(conversationId, options.abortSignal);
-      entry = leased;
-      try {
-        await this.#restartIfOld(leased);
-        await this.#supply(leased, options.abortSignal);
+    const run = () =>
+      this.#withEntry(conversationId, options.abortSignal, async (leased) => {
+        entry = leased;
         const result = await leased.sandbox.executePython(code, executeOptions);
         if (leased.restartPending) {
           leased.restartPending = false;
           result.sessionRestarted = true;
         }
         return result;
-      } finally {
-        leased.release();
-      }
-    };
+      });
     if (!this.#options.tracing) return run();
     return withExecutionSpan(
       withoutUndefined({
@@ -186,6 +232,17 @@ export class Pool implements SandboxPool {
         code: 'SESSION_CLOSED',
       }),
     );
+    if (this.#shared) {
+      // Under the conversation's lock, whichever process holds its session.
+      await this.#shared.end(conversationId, async () => {
+        const entry = this.#entries.get(conversationId);
+        if (entry === undefined) return undefined;
+        const sessionId = entry.current.knownSessionId;
+        await this.#stop(entry);
+        return sessionId;
+      });
+      return;
+    }
     const entry = this.#entries.get(conversationId);
     if (entry) await this.#stop(entry);
   }
@@ -195,8 +252,15 @@ export class Pool implements SandboxPool {
     this.#closing ??= (async () => {
       this.#queue.cancelAll(closedError());
       clearTimeout(this.#pumpTimer);
+      this.#shared?.stopTimers();
       const entries = [...this.#entries.values()];
-      await Promise.allSettled(entries.map((entry) => this.#stop(entry)));
+      const shared = this.#shared;
+      // With a shared store, the sessions it still gives to their conversations are let go, not
+      // stopped: another process goes on with them.
+      await Promise.allSettled(
+        entries.map((entry) => this.#stop(entry, shared && ((held) => shared.letGo(held)))),
+      );
+      await this.#warm?.close();
       await Promise.allSettled([...this.#stopsInFlight]);
     })();
     return this.#closing;
@@ -204,6 +268,46 @@ export class Pool implements SandboxPool {
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.closeAll();
+  }
+
+  /**
+   * Leases the conversation's entry, and with a shared store holds its lock and brings the
+   * sandbox in line with the store, then runs `task` with the entry's sandbox ready.
+   */
+  async #withEntry<T>(
+    conversationId: string,
+    abortSignal: AbortSignal | undefined,
+    task: (entry: PoolEntry) => Promise<T>,
+  ): Promise<T> {
+    const entry = await this.#lease(conversationId, abortSignal);
+    try {
+      await this.#shared?.enter(entry, abortSignal);
+      try {
+        await this.#restartIfOld(entry);
+        await this.#supply(entry, abortSignal);
+        return await task(entry);
+      } finally {
+        await this.#shared?.leave(entry);
+      }
+    } finally {
+      entry.release();
+      // A warm session handed out is replaced once the call that got it is done.
+      this.#warm?.refill();
+    }
+  }
+
+  /** Gives a sandbox new to the conversation the files kept for it, once. */
+  async #supply(entry: PoolEntry, abortSignal: AbortSignal | undefined): Promise<void> {
+    const current = entry.current;
+    if (current.supplied) return;
+    current.supplied = true;
+    if (this.#shared) {
+      await this.#shared.supply(entry, abortSignal);
+      return;
+    }
+    const kept = this.#inputs.get(entry.conversationId);
+    if (kept === undefined || kept.size === 0) return;
+    await entry.sandbox.writeFiles(kept.files(), withoutUndefined({ abortSignal }));
   }
 
   /** The conversation's entry, marked busy; waits in the queue when the pool is full. */
@@ -218,7 +322,7 @@ export class Pool implements SandboxPool {
       existing.markBusy();
       return existing;
     }
-    if (!this.#queue.has(conversationId) && this.#queue.length === 0 && this.#hasRoom()) {
+    if (!this.#queue.has(conversationId) && this.#queue.length === 0 && this.#canAdmit()) {
       const entry = this.#createEntry(conversationId);
       entry.markBusy();
       return entry;
@@ -232,14 +336,22 @@ export class Pool implements SandboxPool {
     return entry;
   }
 
+  /** Room for one more session: conversations, sessions being stopped and warm ones count. */
   #hasRoom(): boolean {
-    return this.#entries.size + this.#stopping < this.#options.maxSessions;
+    return (
+      this.#entries.size + this.#stopping + (this.#warm?.size ?? 0) < this.#options.maxSessions
+    );
+  }
+
+  /** A new conversation can have a session: there is room, or a warm one is ready for it. */
+  #canAdmit(): boolean {
+    return this.#hasRoom() || (this.#warm?.ready ?? 0) > 0;
   }
 
   /** Gives free slots to the queue in order, evicting idle sandboxes to make room. */
   #pump(): void {
     if (this.#closed) return;
-    while (this.#queue.length > 0 && this.#hasRoom()) {
+    while (this.#queue.length > 0 && this.#canAdmit()) {
       this.#queue.grantNext((conversationId) => {
         const entry = this.#createEntry(conversationId);
         // Held for the waiting callers until they have run (they mark it busy themselves), so
@@ -249,6 +361,7 @@ export class Pool implements SandboxPool {
         return entry;
       });
     }
+    if (this.#queue.length === 0) this.#warm?.refill();
     const now = Date.now();
     while (this.#evicting < this.#queue.length) {
       const victim = this.#leastRecentlyUsedIdle();
@@ -265,11 +378,24 @@ export class Pool implements SandboxPool {
       }
       this.#evicting++;
       this.#counts.evicted++;
-      this.#lost.remember(victim.conversationId);
-      void this.#stop(victim).finally(() => {
+      void this.#retire(victim).finally(() => {
         this.#evicting--;
       });
     }
+  }
+
+  /**
+   * With a shared store whose count is full: stops (or lets go of) this process's least recently
+   * used idle sandbox, once it has been idle for `evictionGraceMs`. False when there is none.
+   */
+  async #evictForRoom(): Promise<boolean> {
+    const victim = this.#leastRecentlyUsedIdle();
+    if (victim === undefined || victim.lastUsedAt + this.#options.evictionGraceMs > Date.now()) {
+      return false;
+    }
+    this.#counts.evicted++;
+    await this.#retire(victim);
+    return true;
   }
 
   #leastRecentlyUsedIdle(): PoolEntry | undefined {
@@ -283,43 +409,21 @@ export class Pool implements SandboxPool {
   }
 
   #createEntry(conversationId: string): PoolEntry {
-    const restartPending = this.#lost.forget(conversationId);
-    const entry = new PoolEntry(conversationId, restartPending, this.#entryHooks);
+    // With a shared store, the conversation's record says whether it lost its session.
+    const restartPending = this.#shared ? false : this.#lost.forget(conversationId);
+    const entry = new PoolEntry(
+      conversationId,
+      restartPending,
+      this.#entryHooks,
+      this.#warm?.take(),
+    );
     this.#entries.set(conversationId, entry);
     return entry;
   }
 
-  /** A CodeSandbox whose sessions report their start, stop and activity to `entry`. */
-  #newSandbox(entry: PoolEntry): CodeSandbox {
-    const backend = wrapBackend(this.#backend, {
-      wrapCreateSession: async (_options, create) => {
-        const session = await create();
-        this.#counts.started++;
-        if (this.#entries.get(entry.conversationId) === entry) entry.sessionStarted();
-        return session;
-      },
-      wrapCall: async (_call, proceed) => {
-        entry.markBusy();
-        try {
-          return await proceed();
-        } finally {
-          entry.release();
-        }
-      },
-      wrapClose: async (close) => {
-        this.#counts.stopped++;
-        await close();
-      },
-    });
-    return new CodeSandbox(
-      withoutUndefined({
-        backend,
-        imageSink: this.#options.imageSink,
-        capture: this.#options.capture,
-        outputFiles: this.#options.outputFiles,
-        timeoutMs: this.#options.timeoutMs,
-      }),
-    );
+  /** A sandbox whose sessions report their start, stop and activity to the pool. */
+  #newSandbox(attachTo?: string): PoolSandbox {
+    return new PoolSandbox(this.#backend, this.#options, this.#sandboxHooks, attachTo);
   }
 
   /** Replaces the session when it reached `maxSessionAgeMs` and no call is running on it. */
@@ -336,15 +440,28 @@ export class Pool implements SandboxPool {
     }
   }
 
-  /** Stops the entry's sandbox and frees its slot once the session is gone. */
-  #stop(entry: PoolEntry): Promise<void> {
+  /**
+   * The pool stops a sandbox on its own (idle, too old, evicted): the next result says
+   * `sessionRestarted`. With a shared store, only when no other process used it since.
+   */
+  #retire(entry: PoolEntry): Promise<void> {
+    const shared = this.#shared;
+    if (shared) return this.#stop(entry, (held) => shared.retire(held));
+    this.#lost.remember(entry.conversationId);
+    return this.#stop(entry);
+  }
+
+  /** Takes the entry out and ends its sandbox (`finish`: close); its slot is free once done. */
+  #stop(
+    entry: PoolEntry,
+    finish: ((entry: PoolEntry) => Promise<void>) | undefined = undefined,
+  ): Promise<void> {
     if (this.#entries.get(entry.conversationId) === entry) {
       this.#entries.delete(entry.conversationId);
     }
     entry.stopTimers();
     this.#stopping++;
-    const stopping = entry.sandbox
-      .close()
+    const stopping = (finish ?? ((held: PoolEntry) => held.sandbox.close()))(entry)
       .catch(() => undefined)
       .finally(() => {
         this.#stopping--;

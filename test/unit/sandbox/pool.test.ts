@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { agentCoreBackend } from '../../../src/backends/agentcore.js';
 import { ConfigError } from '../../../src/errors/index.js';
-import { TokenBucket } from '../../../src/sandbox/pool/token-bucket.js';
+import { TokenBucket } from '../../../src/internal/token-bucket.js';
+import { reconcile } from '../../../src/sandbox/pool/conversation-record.js';
 import { createSandboxPool, type SandboxPoolOptions } from '../../../src/sandbox/pool.js';
+import { memorySessionStore } from '../../../src/stores/memory.js';
 import { plainPythonBackend } from '../../../src/testing/agentcore-emulator/plain-python.js';
 
 describe('createSandboxPool options', () => {
@@ -16,6 +19,10 @@ describe('createSandboxPool options', () => {
     [{ rateLimits: { burts: 2 } }, 'rateLimits'],
     [{ maxSesions: 3 }, 'maxSesions'],
     [{ capture: { format: 'gif' } }, 'capture.format'],
+    [{ warmSessions: -1 }, 'warmSessions'],
+    [{ warmSessions: 30 }, 'warmSessions'],
+    [{ lockExpiryMs: 10 }, 'lockExpiryMs'],
+    [{ sessionStore: { get() {} } }, 'sessionStore'],
   ])('rejects %j with a ConfigError naming %s', (extra, name) => {
     let error: unknown;
     try {
@@ -28,6 +35,24 @@ describe('createSandboxPool options', () => {
     expect((error as Error).message).toContain(name);
   });
 
+  it('refuses a shared session store for a backend whose sessions cannot move (local)', () => {
+    let error: unknown;
+    try {
+      createSandboxPool({ backend, sessionStore: memorySessionStore() });
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(ConfigError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toMatch(/`sessionStore`.*cannot be attached/);
+    // A backend that can attach takes one.
+    const pool = createSandboxPool({
+      backend: agentCoreBackend({ stopOnExit: false }),
+      sessionStore: memorySessionStore(),
+    });
+    expect(pool.stats()).toMatchObject({ started: 0, warm: 0 });
+    return pool.closeAll();
+  });
+
   it('rejects a missing backend', () => {
     expect(() => createSandboxPool({} as SandboxPoolOptions)).toThrow(/backend/);
   });
@@ -38,6 +63,51 @@ describe('createSandboxPool options', () => {
     await expect(pool.executePython('a', '  ')).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     expect(pool.stats()).toMatchObject({ started: 0, idle: 0, active: 0 });
     await pool.closeAll();
+  });
+});
+
+describe('reconcile: what a process does with its sandbox, given the stored record', () => {
+  const active = { state: 'active', sessionId: 's1', startedAt: 5, version: 'v2' } as const;
+  it.each([
+    [
+      'no record: a new conversation, or a store that lost it',
+      undefined,
+      's1',
+      'v1',
+      { kind: 'keep' },
+    ],
+    ['the record this process wrote last', active, 's1', 'v2', { kind: 'keep' }],
+    ['another process used the same session', active, 's1', 'v1', { kind: 'keep', startedAt: 5 }],
+    [
+      'another process moved it to another session',
+      active,
+      's0',
+      'v1',
+      { kind: 'attach', sessionId: 's1', startedAt: 5 },
+    ],
+    [
+      'a new process joins a running conversation',
+      active,
+      undefined,
+      undefined,
+      { kind: 'attach', sessionId: 's1', startedAt: 5 },
+    ],
+    [
+      'ended from some process',
+      { state: 'ended', version: 'v3' },
+      's1',
+      'v2',
+      { kind: 'fresh', restart: false },
+    ],
+    [
+      'stopped as idle by some process',
+      { state: 'lost', version: 'v3' },
+      's1',
+      'v2',
+      { kind: 'fresh', restart: true },
+    ],
+  ] as const)('%s', (_case, record, sessionId, recordVersion, expected) => {
+    expect(reconcile(record, { sessionId, recordVersion })).toEqual(expected);
   });
 });
 
