@@ -5,6 +5,7 @@ import { benchFiles } from './files.bench.js';
 import { benchLocalBackend } from './local-backend.bench.js';
 import { benchParseMarkers } from './parse-markers.bench.js';
 import { benchPool } from './pool.bench.js';
+import { benchPoolScaling } from './pool-scaling.bench.js';
 import type { BenchReport } from './report.js';
 import { benchS3Sink } from './s3-sink.bench.js';
 import { benchSandbox } from './sandbox.bench.js';
@@ -16,6 +17,7 @@ reports.push(await benchLocalBackend());
 reports.push(await benchAgentCore());
 reports.push(await benchS3Sink());
 reports.push(await benchPool());
+reports.push(await benchPoolScaling());
 reports.push(await benchParseMarkers());
 
 const heading = `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length}× ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}. Each ratio compares against a baseline measured in the same run.`;

@@ -1,0 +1,63 @@
+// One process of the shared-limits benchmark (bench/pool-scaling.bench.ts), run with
+// `node --import tsx bench/pool-worker.ts`. Settings in POOL_WORKER (JSON: endpoint, redisUrl?,
+// conversations, calls, ratePerSecond, prefix). It builds its pool, prints {"event":"ready"},
+// waits for a line on stdin, runs its load and prints {"event":"done", calls, failed, wallMs}.
+import { createInterface } from 'node:readline';
+import { createSandboxPool } from 'sandplot';
+import { agentCoreBackend } from 'sandplot/agentcore';
+import { redisSessionStore } from 'sandplot/redis';
+import { EMULATOR_CREDENTIALS } from 'sandplot/testing';
+
+interface WorkerSettings {
+  endpoint: string;
+  redisUrl?: string;
+  conversations: number;
+  calls: number;
+  ratePerSecond: number;
+  prefix: string;
+}
+
+const settings = JSON.parse(process.env.POOL_WORKER ?? '{}') as WorkerSettings;
+const store = settings.redisUrl ? redisSessionStore({ url: settings.redisUrl }) : undefined;
+const pool = createSandboxPool({
+  backend: agentCoreBackend({
+    stopOnExit: false,
+    clientConfig: {
+      region: 'us-west-2',
+      endpoint: settings.endpoint,
+      maxAttempts: 1,
+      credentials: EMULATOR_CREDENTIALS,
+    },
+  }),
+  ...(store ? { sessionStore: store } : {}),
+  maxSessions: 50,
+  rateLimits: {
+    sessionStartsPerSecond: 25,
+    invocationsPerSecond: settings.ratePerSecond,
+    sessionStopsPerSecond: 25,
+  },
+});
+const say = (message: Record<string, unknown>) =>
+  process.stdout.write(`${JSON.stringify(message)}\n`);
+
+say({ event: 'ready' });
+const lines = createInterface({ input: process.stdin });
+await new Promise((resolve) => lines.once('line', resolve));
+let failed = 0;
+const started = performance.now();
+await Promise.all(
+  Array.from({ length: settings.conversations }, async (_, index) => {
+    const id = `${settings.prefix}-${index}`;
+    for (let call = 0; call < settings.calls; call++) {
+      await pool.executePython(id, `n = ${call}`).catch(() => failed++);
+    }
+  }),
+);
+const wallMs = performance.now() - started;
+for (let index = 0; index < settings.conversations; index++) {
+  await pool.close(`${settings.prefix}-${index}`).catch(() => undefined);
+}
+await pool.closeAll();
+await store?.close();
+say({ event: 'done', calls: settings.conversations * settings.calls, failed, wallMs });
+lines.close();
