@@ -9,6 +9,7 @@ export type {
   AgentCoreEmulatorFaults,
   AgentCoreEmulatorOptions,
   AgentCoreEmulatorStats,
+  AgentCoreOperation,
   EmulatorCredentials,
   StreamExceptionType,
 } from './testing/agentcore-emulator.js';
