@@ -100,10 +100,12 @@ export type {
 export type {
   BarSeries,
   CapturedFigure,
+  CapturedFile,
   CaptureOptions,
   ChartAxes,
   ChartSeries,
   ChartValue,
+  DisplayTable,
   ExecuteOptions,
   ExecutionDisplay,
   ExecutionResult,

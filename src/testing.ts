@@ -10,6 +10,7 @@ export type {
   AgentCoreEmulatorOptions,
   AgentCoreEmulatorStats,
   AgentCoreOperation,
+  CommandOutput,
   EmulatorCredentials,
   StreamExceptionType,
 } from './testing/agentcore-emulator.js';
