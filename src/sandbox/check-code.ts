@@ -17,7 +17,7 @@ export function checkCode(
   const bytes = Buffer.byteLength(code, 'utf8');
   if (bytes > maxCodeBytes) {
     throw new InvalidInputError(
-      `The code is ${bytes} bytes, over the limit of ${maxCodeBytes}. Raise the \`maxCodeBytes\` option of CodeSandbox, or send the data as a file with writeFiles().`,
+      `The code is ${bytes} bytes, over the limit of ${maxCodeBytes}. Raise the \`maxCodeBytes\` option (of CodeSandbox or createSandboxPool), or send the data as a file with writeFiles().`,
     );
   }
 }

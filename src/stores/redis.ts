@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createClient } from 'redis';
 import { z } from 'zod';
-import { errorMessage, SessionStoreError } from '../errors/index.js';
+import { ConfigError, errorMessage, SessionStoreError } from '../errors/index.js';
 import { throwIfAborted } from '../internal/abort.js';
 import { parseOptions } from '../internal/parse-options.js';
 import { objectWithMethod } from '../internal/plugin-schema.js';
@@ -88,39 +87,69 @@ export function redisSessionStore(options: RedisSessionStoreOptions): RedisSessi
     options,
     'redisSessionStore options',
   );
-  const owned = resolved.client === undefined;
-  const client =
-    resolved.client ??
-    (createClient({
-      url: resolved.url as string,
-      // Calls fail at once while Redis is away instead of waiting in a queue: the pool turns
-      // that into a retryable error, and the client reconnects in the background.
-      disableOfflineQueue: true,
-      socket: {
-        connectTimeout: resolved.connectTimeoutMs,
-        reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2000),
-      },
-      commandOptions: { timeout: resolved.commandTimeoutMs },
-    }) as unknown as RedisClientLike & { on(event: 'error', listener: () => void): unknown });
+  const { url, client } = resolved;
+  const makeClient =
+    client === undefined
+      ? () => ownClient(url as string, resolved.connectTimeoutMs, resolved.commandTimeoutMs)
+      : undefined;
+  return new RedisStore(client, makeClient, resolved.keyPrefix, resolved.connectTimeoutMs);
+}
+
+/**
+ * A node-redis client for `url`. `redis` is loaded here, at the first command, so that
+ * `sandplot/redis` loads without it (a caller with its own `client` does not need it).
+ */
+async function ownClient(
+  url: string,
+  connectTimeoutMs: number,
+  commandTimeoutMs: number,
+): Promise<RedisClientLike> {
+  let createClient: typeof import('redis').createClient;
+  try {
+    ({ createClient } = await import('redis'));
+  } catch (error) {
+    throw new ConfigError(
+      `redisSessionStore({ url }) needs the \`redis\` package (node-redis 5 or 6), an optional peer dependency of sandplot that could not be loaded: ${errorMessage(error)}. Install it (\`npm install redis\`), or give your own client as \`client\`.`,
+      { code: 'BACKEND_UNAVAILABLE', cause: error },
+    );
+  }
+  const client = createClient({
+    url,
+    // Calls fail at once while Redis is away instead of waiting in a queue: the pool turns
+    // that into a retryable error, and the client reconnects in the background.
+    disableOfflineQueue: true,
+    socket: {
+      connectTimeout: connectTimeoutMs,
+      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2000),
+    },
+    commandOptions: { timeout: commandTimeoutMs },
+  });
   // Errors reach the callers through their commands; an 'error' event nobody listens to would
   // end the process.
-  if (owned)
-    (client as unknown as { on(event: string, listener: () => void): void }).on('error', () => {});
-  return new RedisStore(client, owned, resolved.keyPrefix, resolved.connectTimeoutMs);
+  client.on('error', () => {});
+  return client as unknown as RedisClientLike;
 }
 
 class RedisStore implements RedisSessionStore {
   readonly name = 'redis';
-  readonly #client: RedisClientLike;
-  readonly #owned: boolean;
+  /** Undefined until the first command when the store makes its own client from `url`. */
+  #client: RedisClientLike | undefined;
+  /** Makes the client from `url`; undefined for a client given by the caller (never closed here). */
+  readonly #makeClient: (() => Promise<RedisClientLike>) | undefined;
+  #making: Promise<RedisClientLike> | undefined;
   readonly #prefix: string;
   readonly #connectTimeoutMs: number;
   #connecting: Promise<unknown> | undefined;
   #closed = false;
 
-  constructor(client: RedisClientLike, owned: boolean, prefix: string, connectTimeoutMs: number) {
+  constructor(
+    client: RedisClientLike | undefined,
+    makeClient: (() => Promise<RedisClientLike>) | undefined,
+    prefix: string,
+    connectTimeoutMs: number,
+  ) {
     this.#client = client;
-    this.#owned = owned;
+    this.#makeClient = makeClient;
     this.#prefix = prefix;
     this.#connectTimeoutMs = connectTimeoutMs;
   }
@@ -224,12 +253,13 @@ class RedisStore implements RedisSessionStore {
   }
 
   rateLimiter(name: string, options: StoreRateLimiterOptions): StoreRateLimiter {
-    const limiter = redisRateLimiter(this.#client, this.#prefix, name, options, (error) =>
-      this.#failure('take a rate limiter token', error),
-    );
+    let limiter: StoreRateLimiter | undefined;
     return {
       take: async (abortSignal) => {
-        await this.#connected('take a rate limiter token');
+        const client = await this.#connected('take a rate limiter token');
+        limiter ??= redisRateLimiter(client, this.#prefix, name, options, (error) =>
+          this.#failure('take a rate limiter token', error),
+        );
         return limiter.take(abortSignal);
       },
     };
@@ -238,7 +268,9 @@ class RedisStore implements RedisSessionStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (!this.#owned || !this.#client.isOpen) return;
+    if (this.#makeClient === undefined || this.#client === undefined || !this.#client.isOpen) {
+      return;
+    }
     const client = this.#client as unknown as {
       close?: () => Promise<unknown>;
       quit?: () => Promise<unknown>;
@@ -259,31 +291,34 @@ class RedisStore implements RedisSessionStore {
   }
 
   async #command(what: string, args: string[]): Promise<unknown> {
-    await this.#connected(what);
+    const client = await this.#connected(what);
     try {
-      return await this.#client.sendCommand(args);
+      return await client.sendCommand(args);
     } catch (error) {
       throw this.#failure(what, error);
     }
   }
 
-  /** Connects on first use; afterwards the client reconnects by itself. */
-  async #connected(what: string): Promise<void> {
+  /** The client, connected on first use; afterwards it reconnects by itself. */
+  async #connected(what: string): Promise<RedisClientLike> {
     if (this.#closed) {
       throw new SessionStoreError(
         'redis',
         `The Redis session store was closed; it cannot ${what}.`,
       );
     }
-    if (this.#client.isReady) return;
-    if (!this.#client.isOpen) {
-      this.#connecting ??= this.#client.connect().finally(() => {
+    const client = (this.#client ??= await (this.#making ??= (
+      this.#makeClient as () => Promise<RedisClientLike>
+    )()));
+    if (client.isReady) return client;
+    if (!client.isOpen) {
+      this.#connecting ??= client.connect().finally(() => {
         this.#connecting = undefined;
       });
     }
     // Open but not ready and not connecting for the first time: Redis went away and the client
     // reconnects in the background; the command fails at once (no offline queue).
-    if (this.#connecting === undefined) return;
+    if (this.#connecting === undefined) return client;
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
@@ -300,6 +335,7 @@ class RedisStore implements RedisSessionStore {
     } finally {
       clearTimeout(timer);
     }
+    return client;
   }
 
   #failure(what: string, error: unknown): SessionStoreError {

@@ -34,6 +34,13 @@ export interface SandboxPoolOptions {
   outputFiles?: OutputFileOptions;
   /** Time one execution may take before it is interrupted. @default 120000 */
   timeoutMs?: number;
+  /** Largest accepted code, in UTF-8 bytes, for every sandbox. @default CodeSandbox's (1048576, 1 MiB) */
+  maxCodeBytes?: number;
+  /**
+   * UTF-8 bytes of stdout, and separately of stderr, kept in each `ExecutionResult` (at least
+   * 1024); see CodeSandbox's `maxOutputBytes`. @default CodeSandbox's (10485760, 10 MiB)
+   */
+  maxOutputBytes?: number;
   /**
    * Sandboxes (sessions) held at once. At the limit, a new conversation evicts the least recently
    * used idle sandbox, or waits in the queue. Keep it at or under the account's quota of
@@ -99,8 +106,9 @@ const positiveInteger = z.number().int().positive();
 const nonnegativeInteger = z.number().int().nonnegative();
 
 /**
- * `SandboxPoolOptions` with each default written once. `imageSink`, `capture` and `timeoutMs`
- * are CodeSandbox options, checked (and defaulted) by CodeSandbox itself.
+ * `SandboxPoolOptions` with each default written once. `imageSink`, `capture`, `outputFiles`,
+ * `timeoutMs`, `maxCodeBytes` and `maxOutputBytes` are CodeSandbox options, defaulted by
+ * CodeSandbox itself.
  */
 const sandboxPoolOptionsSchema = z.strictObject({
   backend: sandboxBackendSchema('expected a backend such as agentCoreBackend() or localBackend()'),
@@ -108,6 +116,8 @@ const sandboxPoolOptionsSchema = z.strictObject({
   capture: z.custom<CaptureOptions>().optional(),
   outputFiles: z.custom<OutputFileOptions>().optional(),
   timeoutMs: positiveInteger.optional(),
+  maxCodeBytes: positiveInteger.optional(),
+  maxOutputBytes: positiveInteger.min(1024).optional(),
   maxSessions: positiveInteger.default(20),
   idleTimeoutMs: positiveInteger.default(300_000),
   maxSessionAgeMs: positiveInteger.optional(),

@@ -70,6 +70,8 @@ export class PoolSandbox {
         capture: options.capture,
         outputFiles: options.outputFiles,
         timeoutMs: options.timeoutMs,
+        maxCodeBytes: options.maxCodeBytes,
+        maxOutputBytes: options.maxOutputBytes,
         sessionId: attachTo,
       }),
     );

@@ -6,12 +6,13 @@ import type { ExecutionResult } from '../../types/index.js';
 import { checkCode } from '../check-code.js';
 import type { CodeSandbox } from '../code-sandbox.js';
 import type { WriteFilesOptions } from '../code-sandbox-options.js';
-import { InputFiles } from '../input-files.js';
+import { LocalInputFiles } from './local-input-files.js';
 import { LostConversations } from './lost-conversations.js';
 import { PoolEntry, type PoolEntryHooks } from './pool-entry.js';
 import { poolLimiters } from './pool-limiters.js';
 import type { ResolvedPoolOptions } from './pool-options.js';
 import { PoolSandbox, type PoolSandboxHooks } from './pool-sandbox.js';
+import { poolSandboxHooks } from './pool-sandbox-hooks.js';
 import type { PoolExecuteOptions, SandboxPool, SandboxPoolStats } from './pool-types.js';
 import { rateLimitedBackend } from './rate-limited-backend.js';
 import { SharedConversations } from './shared-conversations.js';
@@ -39,8 +40,8 @@ export class Pool implements SandboxPool {
   #evicting = 0;
   readonly #stopsInFlight = new Set<Promise<void>>();
   readonly #lost = new LostConversations();
-  /** Files kept per conversation (pool.writeFiles), for every sandbox the conversation gets. */
-  readonly #inputs = new Map<string, InputFiles>();
+  /** Without a shared store: the files kept per conversation (pool.writeFiles). */
+  readonly #inputs = new LocalInputFiles();
   readonly #counts = { started: 0, stopped: 0, evicted: 0, restarted: 0, throttled: 0 };
   /** With a `sessionStore`: what the pool shares with the pools of other processes. */
   readonly #shared: SharedPoolSupport | undefined;
@@ -73,39 +74,12 @@ export class Pool implements SandboxPool {
         lockExpiryMs: options.lockExpiryMs,
         queueTimeoutMs: options.queueTimeoutMs,
       });
-    this.#sandboxHooks = {
-      beforeStart: async (owner, abortSignal) => {
-        const entry = owner.entry;
-        if (shared && entry) {
-          await shared.claim(entry.conversationId, abortSignal, () => this.#evictForRoom());
-        }
-      },
-      started: (owner) => {
-        this.#counts.started++;
-        const entry = owner.entry;
-        if (entry && this.#entries.get(entry.conversationId) === entry) entry.sessionStarted();
-      },
-      aroundCall: async (owner, abortSignal, proceed) => {
-        const entry = owner.entry;
-        if (entry === undefined) return proceed();
-        entry.markBusy();
-        try {
-          if (shared === undefined) return await proceed();
-          // Calls on an acquired sandbox hold the conversation's lock too (no-op within a pool call).
-          await shared.enter(entry, abortSignal, async () => {});
-          try {
-            return await proceed();
-          } finally {
-            await shared.leave(entry);
-          }
-        } finally {
-          entry.release();
-        }
-      },
-      stopping: () => {
-        this.#counts.stopped++;
-      },
-    };
+    this.#sandboxHooks = poolSandboxHooks({
+      shared,
+      counts: this.#counts,
+      holds: (entry) => this.#entries.get(entry.conversationId) === entry,
+      evictForRoom: () => this.#evictForRoom(),
+    });
     this.#entryHooks = {
       idleTimeoutMs: options.idleTimeoutMs,
       maxSessionAgeMs: options.maxSessionAgeMs,
@@ -171,18 +145,7 @@ export class Pool implements SandboxPool {
     options: WriteFilesOptions = {},
   ): Promise<void> {
     return this.#withEntry(conversationId, options.abortSignal, async (entry) => {
-      if (this.#shared) {
-        await this.#shared.writeFiles(entry, files, options);
-        return;
-      }
-      await entry.sandbox.writeFiles(files, options);
-      let kept = this.#inputs.get(conversationId);
-      if (options.keep === false) kept?.forget(files.map((file) => file.path));
-      else {
-        kept ??= new InputFiles();
-        kept.remember(files);
-        this.#inputs.set(conversationId, kept);
-      }
+      await (this.#shared ?? this.#inputs).write(entry, files, options);
     });
   }
 
@@ -192,7 +155,7 @@ export class Pool implements SandboxPool {
     options: PoolExecuteOptions = {},
   ): Promise<ExecutionResult> {
     try {
-      checkCode(code);
+      checkCode(code, this.#options.maxCodeBytes);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -225,7 +188,7 @@ export class Pool implements SandboxPool {
 
   async close(conversationId: string): Promise<void> {
     this.#lost.forget(conversationId);
-    this.#inputs.delete(conversationId);
+    this.#inputs.forget(conversationId);
     this.#queue.cancel(
       conversationId,
       new SessionError(`The sandbox of conversation ${conversationId} was closed.`, {
@@ -301,13 +264,7 @@ export class Pool implements SandboxPool {
     const current = entry.current;
     if (current.supplied) return;
     current.supplied = true;
-    if (this.#shared) {
-      await this.#shared.supply(entry, abortSignal);
-      return;
-    }
-    const kept = this.#inputs.get(entry.conversationId);
-    if (kept === undefined || kept.size === 0) return;
-    await entry.sandbox.writeFiles(kept.files(), withoutUndefined({ abortSignal }));
+    await (this.#shared ?? this.#inputs).supply(entry, abortSignal);
   }
 
   /** The conversation's entry, marked busy; waits in the queue when the pool is full. */

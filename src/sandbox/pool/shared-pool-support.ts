@@ -110,11 +110,7 @@ export class SharedPoolSupport {
     else await current.sandbox.writeFiles(files, withoutUndefined({ abortSignal }));
   }
 
-  async writeFiles(
-    entry: PoolEntry,
-    files: SandboxFile[],
-    options: WriteFilesOptions,
-  ): Promise<void> {
+  async write(entry: PoolEntry, files: SandboxFile[], options: WriteFilesOptions): Promise<void> {
     const { store } = this.#shared;
     const kept = await readStoredFiles(store, entry.conversationId);
     const next = mergeStoredFiles(entry.conversationId, kept, files, options.keep !== false);

@@ -176,6 +176,27 @@ describe('pool queue and eviction', () => {
     expect((await caught(pool.executePython('a', 'print(1)'))).code).toBe('SESSION_CLOSED');
   });
 
+  it('passes maxCodeBytes and maxOutputBytes on to every sandbox it makes', async () => {
+    emulator = await startAgentCoreEmulator({ sessionInterpreter: 'plain-python' });
+    pool = createSandboxPool({
+      backend: emulatorBackend(emulator, { stopOnExit: false }),
+      maxCodeBytes: 200,
+      maxOutputBytes: 2048,
+    });
+    const tooLong = await caught(pool.executePython('a', `x = "${'y'.repeat(300)}"`));
+    expect(tooLong).toMatchObject({ code: 'INVALID_INPUT' });
+    expect(tooLong.message).toMatch(/over the limit of 200.*maxCodeBytes/);
+    expect(emulator.stats.started).toBe(0);
+    const loud = await pool.executePython('a', 'print("z" * 100_000)');
+    expect(loud.stdout.length).toBeLessThan(2048 + 200);
+    expect(loud.stdoutTruncatedChars).toBeGreaterThan(90_000);
+    // A sandbox acquired from the pool has the same limits.
+    const sandbox = await pool.acquire('b');
+    expect(
+      (await sandbox.executePython('print("q" * 10_000)')).stdoutTruncatedChars,
+    ).toBeGreaterThan(0);
+  });
+
   it('acquire returns the conversation sandbox, valid until the pool stops it', async () => {
     await using disposable = createSandboxPool({
       backend: plainPythonBackend(),

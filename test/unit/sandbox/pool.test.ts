@@ -22,6 +22,8 @@ describe('createSandboxPool options', () => {
     [{ warmSessions: -1 }, 'warmSessions'],
     [{ warmSessions: 30 }, 'warmSessions'],
     [{ lockExpiryMs: 10 }, 'lockExpiryMs'],
+    [{ maxOutputBytes: 100 }, 'maxOutputBytes'],
+    [{ maxCodeBytes: 0 }, 'maxCodeBytes'],
     [{ sessionStore: { get() {} } }, 'sessionStore'],
   ])('rejects %j with a ConfigError naming %s', (extra, name) => {
     let error: unknown;
