@@ -3,9 +3,9 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 // The built package, as users get it.
 import { createSandboxPool, localBackend, type SandboxBackend } from 'sandplot';
-import { agentCoreBackend } from 'sandplot/agentcore';
-import { EMULATOR_CREDENTIALS, startAgentCoreEmulator } from 'sandplot/testing';
+import { startAgentCoreEmulator } from 'sandplot/testing';
 import { startRedisServer } from '../test/support/redis-server.js';
+import { emulatorBackend } from './emulator-backend.js';
 import { type BenchReport, formatMs, median, target } from './report.js';
 
 const NEW_CONVERSATIONS = 7;
@@ -128,17 +128,7 @@ export async function benchPoolScaling(): Promise<BenchReport> {
   const emulator = await startAgentCoreEmulator();
   const redis = await startRedisServer();
   try {
-    const onEmulator = await firstCalls(
-      agentCoreBackend({
-        stopOnExit: false,
-        clientConfig: {
-          region: 'us-west-2',
-          endpoint: emulator.endpoint,
-          maxAttempts: 1,
-          credentials: EMULATOR_CREDENTIALS,
-        },
-      }),
-    );
+    const onEmulator = await firstCalls(emulatorBackend(emulator.endpoint));
     const limits = await startAgentCoreEmulator({
       sessionInterpreter: 'plain-python',
       requestsPerSecond: 30,

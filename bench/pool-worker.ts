@@ -4,9 +4,8 @@
 // waits for a line on stdin, runs its load and prints {"event":"done", calls, failed, wallMs}.
 import { createInterface } from 'node:readline';
 import { createSandboxPool } from 'sandplot';
-import { agentCoreBackend } from 'sandplot/agentcore';
 import { redisSessionStore } from 'sandplot/redis';
-import { EMULATOR_CREDENTIALS } from 'sandplot/testing';
+import { emulatorBackend } from './emulator-backend.js';
 
 interface WorkerSettings {
   endpoint: string;
@@ -20,15 +19,7 @@ interface WorkerSettings {
 const settings = JSON.parse(process.env.POOL_WORKER ?? '{}') as WorkerSettings;
 const store = settings.redisUrl ? redisSessionStore({ url: settings.redisUrl }) : undefined;
 const pool = createSandboxPool({
-  backend: agentCoreBackend({
-    stopOnExit: false,
-    clientConfig: {
-      region: 'us-west-2',
-      endpoint: settings.endpoint,
-      maxAttempts: 1,
-      credentials: EMULATOR_CREDENTIALS,
-    },
-  }),
+  backend: emulatorBackend(settings.endpoint),
   ...(store ? { sessionStore: store } : {}),
   maxSessions: 50,
   rateLimits: {

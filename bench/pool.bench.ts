@@ -6,12 +6,8 @@ import {
   type ExecutionResult,
   type SandboxBackend,
 } from 'sandplot';
-import { agentCoreBackend } from 'sandplot/agentcore';
-import {
-  type AgentCoreEmulator,
-  EMULATOR_CREDENTIALS,
-  startAgentCoreEmulator,
-} from 'sandplot/testing';
+import { type AgentCoreEmulator, startAgentCoreEmulator } from 'sandplot/testing';
+import { emulatorBackend } from './emulator-backend.js';
 import { type BenchReport, target } from './report.js';
 
 /** Conversations of the pooled and fan-out runs (3 calls each). */
@@ -46,15 +42,7 @@ async function withEmulator(
     maxActiveSessions: 250,
   });
   try {
-    const backend = agentCoreBackend({
-      stopOnExit: false,
-      clientConfig: {
-        region: 'us-west-2',
-        endpoint: emulator.endpoint,
-        maxAttempts: 1,
-        credentials: EMULATOR_CREDENTIALS,
-      },
-    });
+    const backend = emulatorBackend(emulator.endpoint);
     const outcome = await run(backend);
     return {
       ...outcome,
