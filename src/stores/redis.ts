@@ -299,6 +299,17 @@ class RedisStore implements RedisSessionStore {
     }
   }
 
+  /** The client made from `url`, once (`redis` is loaded then). */
+  async #made(): Promise<RedisClientLike> {
+    if (this.#making === undefined) {
+      const makeClient = this.#makeClient as () => Promise<RedisClientLike>;
+      this.#making = makeClient();
+    }
+    const client = await this.#making;
+    this.#client = client;
+    return client;
+  }
+
   /** The client, connected on first use; afterwards it reconnects by itself. */
   async #connected(what: string): Promise<RedisClientLike> {
     if (this.#closed) {
@@ -307,9 +318,7 @@ class RedisStore implements RedisSessionStore {
         `The Redis session store was closed; it cannot ${what}.`,
       );
     }
-    const client = (this.#client ??= await (this.#making ??= (
-      this.#makeClient as () => Promise<RedisClientLike>
-    )()));
+    const client = this.#client ?? (await this.#made());
     if (client.isReady) return client;
     if (!client.isOpen) {
       this.#connecting ??= client.connect().finally(() => {
