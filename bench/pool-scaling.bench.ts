@@ -156,7 +156,7 @@ export async function benchPoolScaling(): Promise<BenchReport> {
         '',
         describeFirst('local backend (bubblewrap)', local),
         describeFirst('AgentCore emulator (sandboxed local sessions)', onEmulator),
-        `- 60 calls (6 conversations × 10) limited to ${ratePerSecond} invocations/s: one process ${one.perSecond.toFixed(1)} calls/s; two processes sharing the limit through Redis ${two.perSecond.toFixed(1)} calls/s together (${one.failed + two.failed} failed, the emulator throttled ${throttled} requests).`,
+        `- 60 calls (6 conversations × 10, in sessions started before) limited to ${ratePerSecond} invocations/s: one process ${one.perSecond.toFixed(1)} calls/s; two processes sharing the limit through Redis ${two.perSecond.toFixed(1)} calls/s together (${one.failed + two.failed} failed, the emulator throttled ${throttled} requests).`,
         '',
         target(
           'warm first call ≤ 1/10 of the cold first call, local backend',

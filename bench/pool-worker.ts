@@ -1,7 +1,8 @@
 // One process of the shared-limits benchmark (bench/pool-scaling.bench.ts), run with
 // `node --import tsx bench/pool-worker.ts`. Settings in POOL_WORKER (JSON: endpoint, redisUrl?,
-// conversations, calls, ratePerSecond, prefix). It builds its pool, prints {"event":"ready"},
-// waits for a line on stdin, runs its load and prints {"event":"done", calls, failed, wallMs}.
+// conversations, calls, ratePerSecond, prefix). It builds its pool, starts a session per
+// conversation, prints {"event":"ready"}, waits for a line on stdin, runs its load and prints
+// {"event":"done", calls, failed, wallMs}.
 import { createInterface } from 'node:readline';
 import { createSandboxPool } from 'sandplot';
 import { redisSessionStore } from 'sandplot/redis';
@@ -31,6 +32,12 @@ const pool = createSandboxPool({
 const say = (message: Record<string, unknown>) =>
   process.stdout.write(`${JSON.stringify(message)}\n`);
 
+// Sessions started before the timed load: it measures the spacing of calls, not session starts.
+await Promise.all(
+  Array.from({ length: settings.conversations }, (_, index) =>
+    pool.executePython(`${settings.prefix}-${index}`, 'n = 0'),
+  ),
+);
 say({ event: 'ready' });
 const lines = createInterface({ input: process.stdin });
 await new Promise((resolve) => lines.once('line', resolve));
