@@ -122,7 +122,7 @@ export function s3Sink(options: S3SinkOptions): S3Sink {
         ContentType: figure.mediaType,
         Metadata: figureMetadata(figure, context, settings.metadata),
         ...(isSvg && !settings.allowInlineSvg
-          ? { ContentDisposition: `attachment; filename="figure-${figure.index}.svg"` }
+          ? { ContentDisposition: `attachment; filename="figure-${figure.index + 1}.svg"` }
           : {}),
         ...(settings.cacheControl === undefined ? {} : { CacheControl: settings.cacheControl }),
         ...(settings.serverSideEncryption === undefined
@@ -131,8 +131,8 @@ export function s3Sink(options: S3SinkOptions): S3Sink {
         ...(settings.sseKmsKeyId === undefined ? {} : { SSEKMSKeyId: settings.sseKmsKeyId }),
       };
       await limiter.run(
-        () => upload(input, `figure ${figure.index}`, key, context.abortSignal),
-        `The upload of figure ${figure.index}`,
+        () => upload(input, `figure ${figure.index + 1}`, key, context.abortSignal),
+        `The upload of figure ${figure.index + 1}`,
         context.abortSignal,
       );
       const { url, expiresAt } = await urlFor(key);

@@ -51,7 +51,7 @@ describe('hostile: figure titles aimed at sink paths and keys', () => {
     const result = await sandbox.executePython(code);
     const files = await readdir(dir, { recursive: true });
     const outside = result.figures.filter(
-      (figure) => figure.path !== join(dir, `${result.executionId}-figure-${figure.index}.png`),
+      (figure) => figure.path !== join(dir, `${result.executionId}-figure-${figure.index + 1}.png`),
     );
     recordCase({
       group: 'hostile',

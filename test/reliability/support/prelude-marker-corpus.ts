@@ -75,12 +75,14 @@ export function collectPreludeMarkers(nonce: string): CorpusMarker[] {
       throw new Error(`the prelude corpus run failed (${run.status}): ${run.stderr}`);
     }
     const prefix = `@@sandplot:${nonce}:`;
-    return run.stdout
-      .split('\n')
-      // The figure, error and problem markers: what this corpus is about. Displays, files and
-      // `fresh` (the first run in the interpreter) have their own tests.
-      .filter((line) => CORPUS_KINDS.some((kind) => line.startsWith(`${prefix}${kind}:`)))
-      .map((line) => describeMarker(`${line}\n`, prefix));
+    return (
+      run.stdout
+        .split('\n')
+        // The figure, error and problem markers: what this corpus is about. Displays, files and
+        // `fresh` (the first run in the interpreter) have their own tests.
+        .filter((line) => CORPUS_KINDS.some((kind) => line.startsWith(`${prefix}${kind}:`)))
+        .map((line) => describeMarker(`${line}\n`, prefix))
+    );
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }
