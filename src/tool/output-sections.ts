@@ -187,7 +187,10 @@ export function problemsPart(
           ? 'a figure'
           : (byIndex.get(problem.index)?.label ?? `figure #${problem.index + 1} of this call`);
     const where = problem.sink ? ` (sink ${clipLine(problem.sink, 60)})` : '';
-    const reason = clipLine(problem.reason, MAX_PROBLEM_CHARS);
+    const reason = clipLine(
+      problem.stage === 'store' ? whatFailed(problem.reason) : problem.reason,
+      MAX_PROBLEM_CHARS,
+    );
     return { start: `- ${which}: ${problem.stage} failed${where}: `, reason };
   });
   const unlisted = problems.length - listed.length;
@@ -213,4 +216,11 @@ export function problemsPart(
       return heading + lines.join('\n') + more;
     },
   };
+}
+
+// A sink's message says what failed, then what the developer should change (`timeoutMs`, the
+// bucket, credentials): the model gets the first part, the rest stays in `result.problems`.
+function whatFailed(reason: string): string {
+  const end = reason.search(/\.\s+(?=[A-Z])/);
+  return end === -1 ? reason : reason.slice(0, end + 1);
 }
