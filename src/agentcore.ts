@@ -5,6 +5,7 @@
  * @module sandplot/agentcore
  */
 export type {
+  AgentCoreBackend,
   AgentCoreBackendOptions,
   AgentCoreRunResult,
   AgentCoreTaskInfo,

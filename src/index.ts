@@ -17,6 +17,11 @@ export type {
 } from './backends/types.js';
 export type { ChartSummaryOptions } from './capture/chart-summary.js';
 export { summarizeChart } from './capture/chart-summary.js';
+export type {
+  FigureMarkerOptions,
+  FigureMarkerParser,
+  ParsedFigureMarkers,
+} from './capture/parse-markers.js';
 export { createFigureMarkerParser, parseFigureMarkers } from './capture/parse-markers.js';
 export type { WrapCodeOptions } from './capture/wrap-code.js';
 export { createNonce, wrapPythonCode } from './capture/wrap-code.js';
@@ -96,10 +101,12 @@ export type {
 export type {
   BarSeries,
   CapturedFigure,
+  CapturedFile,
   CaptureOptions,
   ChartAxes,
   ChartSeries,
   ChartValue,
+  DisplayTable,
   ExecuteOptions,
   ExecutionDisplay,
   ExecutionResult,

@@ -9,6 +9,8 @@ export type {
   AgentCoreEmulatorFaults,
   AgentCoreEmulatorOptions,
   AgentCoreEmulatorStats,
+  AgentCoreOperation,
+  CommandOutput,
   EmulatorCredentials,
   StreamExceptionType,
 } from './testing/agentcore-emulator.js';

@@ -50,6 +50,14 @@ export function s3Sink(options: S3SinkOptions): S3Sink {
       ...(settings.region === undefined ? {} : { region: settings.region }),
     });
   const limiter = createConcurrencyLimiter(concurrency);
+  // The same caching and encryption headers on every object, figure or file.
+  const storageHeaders: Partial<PutObjectCommandInput> = {
+    ...(settings.cacheControl === undefined ? {} : { CacheControl: settings.cacheControl }),
+    ...(settings.serverSideEncryption === undefined
+      ? {}
+      : { ServerSideEncryption: settings.serverSideEncryption }),
+    ...(settings.sseKmsKeyId === undefined ? {} : { SSEKMSKeyId: settings.sseKmsKeyId }),
+  };
 
   async function upload(
     input: PutObjectCommandInput,
@@ -124,11 +132,7 @@ export function s3Sink(options: S3SinkOptions): S3Sink {
         ...(isSvg && !settings.allowInlineSvg
           ? { ContentDisposition: `attachment; filename="figure-${figure.index + 1}.svg"` }
           : {}),
-        ...(settings.cacheControl === undefined ? {} : { CacheControl: settings.cacheControl }),
-        ...(settings.serverSideEncryption === undefined
-          ? {}
-          : { ServerSideEncryption: settings.serverSideEncryption }),
-        ...(settings.sseKmsKeyId === undefined ? {} : { SSEKMSKeyId: settings.sseKmsKeyId }),
+        ...storageHeaders,
       };
       await limiter.run(
         () => upload(input, `figure ${figure.index + 1}`, key, context.abortSignal),
@@ -158,11 +162,7 @@ export function s3Sink(options: S3SinkOptions): S3Sink {
         // the user's browser, and a file is something to save, not a page.
         ContentDisposition: attachmentDisposition(file.path),
         Metadata: fileMetadata(file.path, context, settings.metadata),
-        ...(settings.cacheControl === undefined ? {} : { CacheControl: settings.cacheControl }),
-        ...(settings.serverSideEncryption === undefined
-          ? {}
-          : { ServerSideEncryption: settings.serverSideEncryption }),
-        ...(settings.sseKmsKeyId === undefined ? {} : { SSEKMSKeyId: settings.sseKmsKeyId }),
+        ...storageHeaders,
       };
       await limiter.run(
         () => upload(input, what, key, context.abortSignal),

@@ -11,7 +11,8 @@ const MAX_SEGMENT_CHARS = 120;
  */
 export function safeFilePath(path: string): string {
   const segments = path.split('/').map((segment) => {
-    const safe = segment.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\./, '_');
+    // An empty segment (a doubled slash) becomes "_" too: keys and paths get no empty parts.
+    const safe = segment.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.|^$/, '_');
     return safe.length > MAX_SEGMENT_CHARS ? safe.slice(0, MAX_SEGMENT_CHARS) : safe;
   });
   const joined = segments.join('/');

@@ -19,13 +19,8 @@ export function figureMetadata(
   context: ImageSinkContext,
   extra: Record<string, string>,
 ): Record<string, string> {
-  const metadata: Record<string, string> = {
-    ...extra,
-    'execution-id': metadataValue(context.executionId, IDENTIFIER_MAXIMUM_LENGTH),
-    'figure-index': String(figure.index),
-  };
-  const sessionId = metadataValue(context.sessionId ?? '', IDENTIFIER_MAXIMUM_LENGTH);
-  if (sessionId) metadata['session-id'] = sessionId;
+  const metadata = contextMetadata(context, extra);
+  metadata['figure-index'] = String(figure.index);
   const title = metadataValue(figure.title ?? '', TITLE_MAXIMUM_LENGTH);
   if (title) metadata.title = title;
   return metadata;
@@ -37,10 +32,19 @@ export function fileMetadata(
   context: ImageSinkContext,
   extra: Record<string, string>,
 ): Record<string, string> {
+  const metadata = contextMetadata(context, extra);
+  metadata.path = metadataValue(path, TITLE_MAXIMUM_LENGTH);
+  return metadata;
+}
+
+/** The `metadata` option plus the execution's and the session's identifiers. */
+function contextMetadata(
+  context: ImageSinkContext,
+  extra: Record<string, string>,
+): Record<string, string> {
   const metadata: Record<string, string> = {
     ...extra,
     'execution-id': metadataValue(context.executionId, IDENTIFIER_MAXIMUM_LENGTH),
-    path: metadataValue(path, TITLE_MAXIMUM_LENGTH),
   };
   const sessionId = metadataValue(context.sessionId ?? '', IDENTIFIER_MAXIMUM_LENGTH);
   if (sessionId) metadata['session-id'] = sessionId;

@@ -21,6 +21,8 @@ export const IMAGE_SINK_CHECKS = {
     'a title such as ../../etc/x or with control characters cannot steer the location',
   'hostile-execution-id':
     'an execution id such as ../../etc/x is refused with a SinkError or kept inside the sink',
+  files:
+    'putFile (when the sink has it): a CSV and an HTML file round-trip byte-exact with path, type and size; HTML over http(s) is an attachment; odd names stay inside and apart',
   'sink-error':
     'a put that fails rejects with a SinkError that names the sink and says why (`failingSink`)',
 } as const;

@@ -2,6 +2,7 @@ import { SandplotError, SinkError } from '../../errors/index.js';
 import type { ImageSink, ImageSinkContext } from '../../sinks/types.js';
 import type { CapturedFigure, FigureMediaType, StoredFigure } from '../../types/index.js';
 import type { ImageSinkCheckName } from './check-image-sink.js';
+import { checkFiles } from './file-checks.js';
 import { ensureConfined, HOSTILE_NAMES } from './location-safety.js';
 import { describeError, settle } from './outcome.js';
 import { firstDifference, locationOf, readStoredCopies } from './read-stored.js';
@@ -91,6 +92,11 @@ export const imageSinkChecks: Record<ImageSinkCheckName, ImageSinkCheck> = {
         `expiresAt ${String(stored.expiresAt)} is not a Date in the future`,
       );
     }
+  },
+
+  async files(sink, options, scope) {
+    const note = await checkFiles(sink, options, scope);
+    if (note !== undefined) scope.note(note);
   },
 
   async 'concurrent-figures'(sink, options, scope) {

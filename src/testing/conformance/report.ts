@@ -23,6 +23,8 @@ export interface CheckScope {
   signal: AbortSignal;
   /** Runs `cleanup` after the check, whether it passed, failed or timed out. */
   defer(cleanup: () => Promise<unknown> | unknown): void;
+  /** Says something about a check that passes (its `detail`), e.g. what did not apply. */
+  note(detail: string): void;
 }
 
 /** One named check: it passes when `run` resolves and fails with the message of what it throws. */
@@ -64,9 +66,13 @@ async function runOne<Name extends string>(
 ): Promise<ConformanceCheckResult> {
   const controller = new AbortController();
   const cleanups: (() => Promise<unknown> | unknown)[] = [];
+  let note: string | undefined;
   const scope: CheckScope = {
     signal: controller.signal,
     defer: (cleanup) => cleanups.push(cleanup),
+    note: (detail) => {
+      note = detail;
+    },
   };
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
@@ -81,7 +87,10 @@ async function runOne<Name extends string>(
   let result: ConformanceCheckResult;
   try {
     await Promise.race([running, expired]);
-    result = { name: check.name, ok: true };
+    result =
+      note === undefined
+        ? { name: check.name, ok: true }
+        : { name: check.name, ok: true, detail: note };
   } catch (error) {
     result = { name: check.name, ok: false, detail: describe(error) };
   } finally {

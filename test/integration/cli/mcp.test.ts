@@ -80,8 +80,13 @@ describe('sandplot mcp (stdio)', () => {
     const file = await client.readResource({ uri: 'sandplot://files/sales.json' });
     const [content] = file.contents;
     expect(content?.mimeType).toBe('application/json');
-    const blob = content && 'blob' in content ? content.blob : undefined;
-    expect(JSON.parse(Buffer.from(String(blob), 'base64').toString('utf8'))).toEqual(sales.series);
+    expect(
+      JSON.parse(
+        Buffer.from(String(content && 'blob' in content ? content.blob : ''), 'base64').toString(
+          'utf8',
+        ),
+      ),
+    ).toEqual(sales.series);
 
     const bad = await callPython(client, { script: 'print(1)' });
     expect(bad.isError).toBe(true);

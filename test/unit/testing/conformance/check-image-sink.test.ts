@@ -7,6 +7,7 @@ import {
   IMAGE_SINK_CHECKS,
   imageSinkCheckNames,
 } from '../../../../src/testing.js';
+import type { CapturedFile } from '../../../../src/types/index.js';
 
 interface Flaws {
   /** Reports one byte more than it stored. */
@@ -79,9 +80,35 @@ describe('checkImageSink', () => {
     const { sink, options } = memorySink();
     const report = await checkImageSink(sink, options);
     expect(report.checks).toEqual(
-      Object.keys(IMAGE_SINK_CHECKS).map((name) => ({ name, ok: true })),
+      Object.keys(IMAGE_SINK_CHECKS).map((name) =>
+        // This sink stores figures only: the files check passes and says so.
+        name === 'files'
+          ? { name, ok: true, detail: expect.stringContaining('has no putFile') }
+          : { name, ok: true },
+      ),
     );
     expect(report.ok).toBe(true);
+  });
+
+  it('names the files check for a sink whose putFile puts HTML where a browser renders it, or loses bytes', async () => {
+    const { sink, options } = memorySink();
+    const withFiles = {
+      ...sink,
+      async putFile(file: CapturedFile) {
+        const data = file.path.endsWith('.csv') ? file.data.subarray(1) : file.data;
+        return {
+          path: file.path,
+          mediaType: file.mediaType,
+          sink: sink.name,
+          url: `data:${file.mediaType};base64,${Buffer.from(data).toString('base64')}`,
+          byteLength: file.data.byteLength,
+        };
+      },
+    };
+    const report = await checkImageSink(withFiles, { ...options, only: ['files'] });
+    expect(report.checks).toEqual([
+      { name: 'files', ok: false, detail: expect.stringMatching(/report\.csv.*differs/) },
+    ]);
   });
 
   it('names the byte-length check for a sink that misreports byteLength', async () => {
