@@ -152,7 +152,7 @@ describe('s3Sink against s3rver behind a SigV4-verifying proxy', () => {
     const hostile = '../../../etc/passwd\r\nx-amz-acl: public-read';
     const first = await sink.put(pngFigure(0, hostile), sinkContext('exec-unique-1'));
     const second = await sink.put(pngFigure(0, hostile), sinkContext('exec-unique-2'));
-    const third = await sink.put(pngFigure(1, 'figure-0'), sinkContext('exec-unique-1'));
+    const third = await sink.put(pngFigure(1, 'figure-1'), sinkContext('exec-unique-1'));
     const keys = [first.key, second.key, third.key];
     expect(new Set(keys).size).toBe(3);
     for (const key of keys) {
