@@ -282,8 +282,9 @@ describe('createExecutePythonTool: output text', () => {
     expect(first.text).toMatch(/^The code ran without printing anything\./);
     const second = await tool.invoke({ code: 'x' });
     expect(second.text).toContain(
-      '- figure 3, "Chart 1", 1000×600 px, not attached as an image: the image sink kept no bytes',
+      '- figure 3, "Chart 1", 1000×600 px, not attached as an image: the image sink kept no bytes to attach',
     );
+    expect(second.text).not.toContain('imagesForModel');
     expect(second.text).toContain('https://bucket.s3.amazonaws.com/f.png?X-Amz-Signature=abc');
     expect(second.figures.map((entry) => entry.label)).toEqual(['figure 3']);
     expect(tool.figures.map((entry) => entry.label)).toEqual(['figure 1', 'figure 2', 'figure 3']);
@@ -339,6 +340,22 @@ describe('createExecutePythonTool: output text', () => {
     ).toBe(true);
     expect(output.text).not.toMatch(/Raise|timeoutMs|option|`/);
     expect(output.result?.problems[0]?.reason).toBe(reason);
+  });
+
+  it("ends a file's store reason at its first sentence, not inside the file's quoted name", async () => {
+    const reason =
+      '"out/notes. Final.csv": localDirSink could not write out/notes-final: EACCES: permission denied. Check that the `dir` option names a writable folder.';
+    const output = await createExecutePythonTool(
+      scriptedSandbox(
+        result({
+          problems: [{ path: 'out/notes. Final.csv', stage: 'store', sink: 'local-dir', reason }],
+        }),
+      ),
+    ).invoke({ code: 'x' });
+    expect(output.text.split('\n').at(-1)).toBe(
+      '- file "out/notes. Final.csv": store failed (sink local-dir): "out/notes. Final.csv": localDirSink could not write out/notes-final: EACCES: permission denied.',
+    );
+    expect(output.text).not.toMatch(/Check|`dir`|option/);
   });
 
   it('says when the session was restarted', async () => {
@@ -485,7 +502,7 @@ describe('hostile titles, output and budgets', () => {
       figure(index, {
         title: index === 10 ? `T${'t'.repeat(1_000_000)}` : `Chart ${index + 1}`,
         sink: 's3',
-        url: `https://bucket.s3.amazonaws.com/e/figure-${index}.png?X-Amz-Signature=${'ab'.repeat(32)}`,
+        url: `https://bucket.s3.amazonaws.com/e/figure-${index + 1}.png?X-Amz-Signature=${'ab'.repeat(32)}`,
         data: undefined,
         chart: longChart,
       }),
