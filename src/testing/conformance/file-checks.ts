@@ -130,7 +130,9 @@ async function ensureSameFile(
   }
   if (/^https?:/i.test(stored.url) && sample.mediaType === 'text/html') {
     // GET, as a browser would: a presigned URL is signed for GET only.
-    const response = await (options.fetch ?? globalThis.fetch)(stored.url, { signal: scope.signal });
+    const response = await (options.fetch ?? globalThis.fetch)(stored.url, {
+      signal: scope.signal,
+    });
     await response.body?.cancel();
     const disposition = response.headers.get('content-disposition') ?? '';
     ensure(
