@@ -43,7 +43,7 @@ const EXTENSIONS: Record<FigureMediaType, string> = {
 
 /**
  * Uploads figures with an HTTP PUT to presigned URLs. Keys are
- * `figures/{executionId}/figure-{index}.{ext}`: only the random execution id and the position,
+ * `figures/{executionId}/figure-{index + 1}.{ext}`: only the random execution id and the position,
  * never the figure's title or anything else the sandboxed code chose. `url` is the presigned
  * download link (http, so the execute_python tool shows it to the model and `renderFigureLinks`
  * lists it), `byteLength` the size the service says it stored.
@@ -64,7 +64,7 @@ function httpPutSink(options: HttpPutSinkOptions): ImageSink {
           `httpPutSink refused the execution id ${JSON.stringify(context.executionId.slice(0, 80))}: ids are 1 to 64 letters, digits, _ and -.`,
         );
       }
-      const key = `figures/${context.executionId}/figure-${figure.index}.${EXTENSIONS[figure.mediaType]}`;
+      const key = `figures/${context.executionId}/figure-${figure.index + 1}.${EXTENSIONS[figure.mediaType]}`;
       const timeout = AbortSignal.timeout(timeoutMs);
       const signal = abortSignal ? AbortSignal.any([abortSignal, timeout]) : timeout;
       let target: PresignedUpload;

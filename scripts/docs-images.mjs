@@ -29,11 +29,11 @@ try {
     throw new Error(`sandplot demo failed (exit ${demo.status}):\n${demo.stdout}${demo.stderr}`);
   }
   mkdirSync(images, { recursive: true });
-  // The demo's first figure is the sales trends (file names end in -figure-<index>.png).
+  // The demo's first figure is the sales trends (file names end in -figure-<n>.png, n counting from 1).
   const trend = readdirSync(join(scratch, 'figures')).find((name) =>
-    name.endsWith('-figure-0.png'),
+    name.endsWith('-figure-1.png'),
   );
-  if (!trend) throw new Error('the demo wrote no -figure-0.png');
+  if (!trend) throw new Error('the demo wrote no -figure-1.png');
   copyFileSync(join(scratch, 'figures', trend), join(images, 'demo-figure.png'));
 
   const browser = await chromium.launch(chromiumLaunchOptions());

@@ -26,6 +26,7 @@ export { createFigureMarkerParser, parseFigureMarkers } from './capture/parse-ma
 export type { WrapCodeOptions } from './capture/wrap-code.js';
 export { createNonce, wrapPythonCode } from './capture/wrap-code.js';
 export type {
+  InvalidInputErrorOptions,
   SandboxPoolErrorCode,
   SandplotErrorCode,
   SandplotErrorOptions,

@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-bedrock-runtime';
 import { ConfigError } from '../errors/index.js';
 import { createExecutePythonTool } from '../tool/execute-python.js';
+import { modelArguments } from '../tool/tool-input.js';
 import type {
   ExecutePythonTarget,
   ExecutePythonTool,
@@ -99,7 +100,7 @@ export function converseTool(
         );
       }
       const conversationId = handleOptions.conversationId;
-      const output = await tool.invoke(toolUse.input, {
+      const output = await tool.invoke(modelArguments(toolUse.input), {
         context: { toolUse, ...(conversationId === undefined ? {} : { conversationId }) },
         ...(conversationId === undefined ? {} : { conversationId }),
         ...(toolUse.toolUseId ? { toolCallId: toolUse.toolUseId } : {}),

@@ -6,6 +6,7 @@ import {
   tool,
 } from '@openai/agents';
 import { createExecutePythonTool } from '../tool/execute-python.js';
+import { modelArguments } from '../tool/tool-input.js';
 import type {
   ExecutePythonTarget,
   ExecutePythonTool,
@@ -85,7 +86,7 @@ export function openAIAgentsTool(
     strict: false,
     execute: async (input, runContext, details) => {
       const toolCallId = details?.toolCall?.callId;
-      const output = await sandplotTool.invoke(input, {
+      const output = await sandplotTool.invoke(modelArguments(input), {
         context: { runContext: runContext as RunContext<unknown> | undefined, details },
         ...(toolCallId ? { toolCallId } : {}),
         ...(details?.signal ? { abortSignal: details.signal } : {}),

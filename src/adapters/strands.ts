@@ -9,6 +9,7 @@ import {
   type ToolStreamGenerator,
 } from '@strands-agents/sdk';
 import { createExecutePythonTool } from '../tool/execute-python.js';
+import { modelArguments } from '../tool/tool-input.js';
 import type {
   ExecutePythonTarget,
   ExecutePythonTool,
@@ -110,7 +111,7 @@ export class ExecutePythonStrandsTool extends Tool implements ConversationFigure
   // biome-ignore lint/correctness/useYield: the tool has no intermediate events to stream.
   async *stream(toolContext: ToolContext): ToolStreamGenerator {
     const { toolUse, cancelSignal } = toolContext;
-    const output = await this.sandplotTool.invoke(toolUse.input, {
+    const output = await this.sandplotTool.invoke(modelArguments(toolUse.input), {
       context: toolContext,
       toolCallId: toolUse.toolUseId,
       ...(cancelSignal ? { abortSignal: cancelSignal } : {}),

@@ -24,13 +24,13 @@ export function admitFigures<Figure extends { index: number }>(
       problems.push({
         index: figure.index,
         stage: 'parse',
-        reason: `figure ${figure.index}: a second figure with the same index was refused`,
+        reason: `figure ${figure.index + 1}: a second figure with the same index was refused`,
       });
     } else if (admission.admitted.size >= admission.maxFigures) {
       problems.push({
         index: figure.index,
         stage: 'parse',
-        reason: `figure ${figure.index}: over maxFigures (${admission.maxFigures}), refused`,
+        reason: `figure ${figure.index + 1}: over the limit of figures per call (maxFigures: ${admission.maxFigures}), refused`,
       });
     } else {
       admission.admitted.add(figure.index);

@@ -26,5 +26,5 @@ export function figureFilePath(
   nonce: string,
   figure: { index: number; mediaType: FigureMediaType },
 ): string {
-  return `${figureFilesFolder(nonce)}/figure-${figure.index}.${EXTENSIONS[figure.mediaType]}`;
+  return `${figureFilesFolder(nonce)}/figure-${figure.index + 1}.${EXTENSIONS[figure.mediaType]}`;
 }

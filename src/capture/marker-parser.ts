@@ -308,7 +308,7 @@ class MarkerParser implements FigureMarkerParser {
     if (this.#maxFigures === undefined) return undefined;
     if (this.#admitted.has(index)) return 'a second figure with the same index was refused';
     if (this.#admitted.size >= this.#maxFigures) {
-      return `over maxFigures (${this.#maxFigures}), refused`;
+      return `over the limit of figures per call (maxFigures: ${this.#maxFigures}), refused`;
     }
     return undefined;
   }
@@ -361,9 +361,10 @@ class MarkerParser implements FigureMarkerParser {
     const { chars, padding } = this.#dataLength();
     const bytes = Math.floor(chars / 4) * 3 - padding;
     const { maxFigureBytes } = this.#limits;
+    const index = headIndex(head);
     this.#problem(
-      headIndex(head),
-      `figure ${headIndex(head)}: ${formatBytes(bytes)} is over maxFigureBytes (${formatBytes(maxFigureBytes)})`,
+      index,
+      `figure ${index === undefined ? '?' : index + 1}: ${formatBytes(bytes)} is over maxFigureBytes (${formatBytes(maxFigureBytes)})`,
     );
   }
 

@@ -85,7 +85,9 @@ export function readMarkerHead(
     case 'figure-file': {
       const index = indexOf(header);
       const refused = index === undefined ? undefined : admit(index);
-      if (refused !== undefined) return fault(index, `figure ${index}: ${refused}`);
+      if (index !== undefined && refused !== undefined) {
+        return fault(index, `figure ${index + 1}: ${refused}`);
+      }
       const figure = readFigureHeader(kind, header);
       if (!('mediaType' in figure)) return figure;
       return kind === 'figure'
@@ -142,13 +144,13 @@ export function readMarkerEnd(head: MarkerHead, hasData: boolean, fileData?: str
     case 'figure': {
       const checked = head.data.end();
       if (typeof checked !== 'string') return { kind: 'figure', figure: checked };
-      return fault(head.figure.index, `figure ${head.figure.index}: ${checked}`);
+      return fault(head.figure.index, `figure ${head.figure.index + 1}: ${checked}`);
     }
     case 'figure-file':
       return hasData
         ? fault(
             head.figure.index,
-            `figure ${head.figure.index}: a figure-file marker carries no data`,
+            `figure ${head.figure.index + 1}: a figure-file marker carries no data`,
           )
         : { kind: 'figure-file', figure: head.figure };
     default:
@@ -162,7 +164,7 @@ function readFigureHeader(kind: string, header: Record<string, unknown>): FileFi
   if (index === undefined) {
     return fault(undefined, `malformed ${kind} marker: "index" must be a whole number >= 0`);
   }
-  const fail = (reason: string) => fault(index, `figure ${index}: ${reason}`);
+  const fail = (reason: string) => fault(index, `figure ${index + 1}: ${reason}`);
   const { format, width, height, title } = header;
   // Own keys only: "toString" or "__proto__" would find Object.prototype's members.
   const mediaType =

@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors/index.js';
+import { noteAwsSdkNodeVersion } from './aws-sdk-note.js';
+import { checkEndpoint, emulatorCredentialsFor } from './backend-option.js';
 import { DoctorChecks, formatTable } from './doctor/doctor-report.js';
 
 export const doctorUsage = `Usage: sandplot doctor [--backend local|agentcore] [--region R] [--identifier ID] [--endpoint URL] [--json]
@@ -12,8 +14,11 @@ differ from what the emulator assumes. Exits 0 when everything the library needs
   --backend local|agentcore  the backend to check (default: local)
   --region REGION            AgentCore region (default: AWS_REGION, else us-west-2)
   --identifier ID            code interpreter (default: aws.codeinterpreter.v1)
-  --endpoint URL             AgentCore endpoint, e.g. a \`sandplot emulator\` (default: AWS)
-  --json                     print the checks as JSON instead of a table`;
+  --endpoint URL             AgentCore endpoint, e.g. a \`sandplot emulator\` (default: AWS);
+                             with a loopback URL and no AWS credentials in the environment,
+                             the emulator's credentials are used
+  --json                     print the checks as JSON instead of a table
+  --quiet                    no notes on standard error (the AWS SDK's Node version note)`;
 
 /** `sandplot doctor`: returns the process exit code. */
 export async function doctorCommand(argv: string[]): Promise<number> {
@@ -25,6 +30,7 @@ export async function doctorCommand(argv: string[]): Promise<number> {
       identifier: { type: 'string' },
       endpoint: { type: 'string' },
       json: { type: 'boolean', default: false },
+      quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -46,17 +52,16 @@ export async function doctorCommand(argv: string[]): Promise<number> {
   } else if (values.backend === 'agentcore') {
     const region = values.region ?? process.env.AWS_REGION ?? 'us-west-2';
     const identifier = values.identifier ?? 'aws.codeinterpreter.v1';
-    if (values.endpoint !== undefined && !URL.canParse(values.endpoint)) {
-      throw new ConfigError(
-        `--endpoint must be a URL such as http://127.0.0.1:8787, not ${JSON.stringify(values.endpoint)}.`,
-      );
-    }
+    const endpoint = values.endpoint === undefined ? undefined : checkEndpoint(values.endpoint);
+    const credentials = endpoint === undefined ? undefined : emulatorCredentialsFor(endpoint);
+    noteAwsSdkNodeVersion(values.quiet);
     title = `sandplot doctor: agentcore backend (${identifier}, ${region}${values.endpoint === undefined ? '' : `, ${values.endpoint}`})`;
     const { checkAgentCore } = await import('./doctor/agentcore-checks.js');
     await checkAgentCore(checks, {
       region,
       identifier,
-      ...(values.endpoint === undefined ? {} : { endpoint: values.endpoint }),
+      ...(endpoint === undefined ? {} : { endpoint }),
+      ...(credentials === undefined ? {} : { credentials }),
     });
   } else {
     throw new ConfigError(

@@ -6,7 +6,15 @@ export const emulatorUsage = `Usage: sandplot emulator [--port N] [--verify-sign
 
 Serves the AgentCore Code Interpreter data plane on 127.0.0.1, backed by local sandboxes, for
 offline tests of agents that use @aws-sdk/client-bedrock-agentcore (pass it as \`endpoint\`).
-Stops on Ctrl-C (SIGINT) or SIGTERM, stopping every session.`;
+Stops on Ctrl-C (SIGINT) or SIGTERM, stopping every session.
+
+Credentials: it accepts requests signed with any AWS credentials; with --verify-signatures only
+those it prints. \`sandplot run\`, \`demo\`, \`mcp\` and \`doctor\` with a loopback --endpoint and
+no AWS credentials in the environment (no AWS_ACCESS_KEY_ID, no AWS_PROFILE) sign with the
+credentials it prints, so
+  sandplot emulator --port 8787
+  sandplot run analysis.py --backend agentcore --endpoint http://127.0.0.1:8787
+works as it is.`;
 
 /** `sandplot emulator`: runs until a signal arrives; returns the process exit code. */
 export async function emulatorCommand(argv: string[]): Promise<number> {
@@ -28,10 +36,20 @@ export async function emulatorCommand(argv: string[]): Promise<number> {
       `--port must be a port number from 0 to 65535, not ${JSON.stringify(values.port)}.`,
     );
   }
-  const emulator = await startAgentCoreEmulator({
-    port,
-    verifySignatures: values['verify-signatures'],
-  });
+  let emulator: Awaited<ReturnType<typeof startAgentCoreEmulator>>;
+  try {
+    emulator = await startAgentCoreEmulator({
+      port,
+      verifySignatures: values['verify-signatures'],
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EADDRINUSE' && code !== 'EACCES') throw error;
+    throw new ConfigError(
+      `--port ${port} cannot be used (${code === 'EADDRINUSE' ? 'another program is listening on it' : 'permission denied'}): choose another port, or --port 0 for any free one.`,
+      { cause: error },
+    );
+  }
   process.stdout.write(
     `AgentCore emulator listening on ${emulator.endpoint}\n` +
       `credentials: AWS_ACCESS_KEY_ID=${EMULATOR_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${EMULATOR_CREDENTIALS.secretAccessKey}\n`,

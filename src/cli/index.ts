@@ -1,6 +1,6 @@
 import { version } from '../../package.json';
-import { SandplotError } from '../errors/index.js';
-import { stripControls } from '../internal/terminal-safe.js';
+import { holdAwsSdkNodeWarning } from './aws-sdk-note.js';
+import { describeFailure, printFailure } from './cli-failure.js';
 import { demoCommand, demoUsage } from './demo-command.js';
 import { doctorCommand, doctorUsage } from './doctor-command.js';
 import { emulatorCommand, emulatorUsage } from './emulator-command.js';
@@ -26,6 +26,8 @@ ${emulatorUsage}
 ${mcpUsage}
 
 ${doctorUsage}`;
+
+const commands = ['run', 'demo', 'emulator', 'mcp', 'doctor'];
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -56,26 +58,17 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
+const argv = process.argv.slice(2);
+holdAwsSdkNodeWarning();
+main(argv).then(
   (code) => {
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (SandplotError.isInstance(error)) {
-      // A message can quote what a sandbox or server said: no control reaches the terminal.
-      process.stderr.write(`sandplot: ${stripControls(error.message)} [${error.code}]\n`);
-      process.exitCode = error.code === 'INVALID_INPUT' || error.code === 'CONFIG_INVALID' ? 2 : 3;
-    } else if (
-      error instanceof TypeError &&
-      (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
-    ) {
-      process.stderr.write(`sandplot: ${stripControls(error.message)}\n\n${usage}\n`);
-      process.exitCode = 2;
-    } else {
-      process.stderr.write(
-        `sandplot: ${stripControls(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`,
-      );
-      process.exitCode = 3;
-    }
+    const command = argv[0] && commands.includes(argv[0]) ? argv[0] : undefined;
+    const failure = describeFailure(error, command);
+    // `run --json` and `doctor --json` promise JSON on standard output, failures included.
+    printFailure(error, failure, { json: argv.includes('--json') });
+    process.exitCode = failure.exitCode;
   },
 );

@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { SandboxFile } from '../backends/types.js';
 import { InvalidInputError } from '../errors/index.js';
+import { readUserFile } from './read-user-file.js';
 
 export const inputUsage =
   '  --input PATH               put a file into the sandbox under its base name (repeatable)';
@@ -24,15 +24,7 @@ export async function inputFilesFromOptions(values: {
       );
     }
     names.add(name);
-    let content: Uint8Array;
-    try {
-      content = new Uint8Array(await readFile(path));
-    } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-      throw new InvalidInputError(`--input ${JSON.stringify(path)} cannot be read (${reason}).`, {
-        cause: error,
-      });
-    }
+    const content = new Uint8Array(await readUserFile(path, `--input ${JSON.stringify(path)}`));
     files.push({ path: name, content });
   }
   return files;

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { text } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
 import { ConfigError, InvalidInputError } from '../errors/index.js';
@@ -16,6 +15,7 @@ import {
   writeReport,
 } from './html-option.js';
 import { inputArgumentOptions, inputFilesFromOptions, inputUsage } from './input-option.js';
+import { readUserFile } from './read-user-file.js';
 import { sinkArgumentOptions, sinkFromOptions, sinkUsage } from './sink-option.js';
 import { startSpinner, streamAround } from './spinner.js';
 
@@ -65,7 +65,6 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (format !== 'png' && format !== 'svg' && format !== 'jpeg') {
     throw new ConfigError(`--format must be png, svg or jpeg, not ${JSON.stringify(format)}.`);
   }
-  const backend = await backendFromOptions(values);
   let timeoutMs: number | undefined;
   if (values.timeout !== undefined) {
     const seconds = Number(values.timeout);
@@ -76,8 +75,12 @@ export async function runCommand(argv: string[]): Promise<number> {
     }
     timeoutMs = Math.round(seconds * 1000);
   }
+  const code =
+    source === '-'
+      ? await text(process.stdin)
+      : (await readUserFile(source, JSON.stringify(source))).toString('utf8');
+  const backend = await backendFromOptions(values);
   const reportPath = values.html === undefined ? undefined : await checkReportPath(values.html);
-  const code = source === '-' ? await text(process.stdin) : await readFile(source, 'utf8');
   const inputs = await inputFilesFromOptions(values);
 
   await using sandbox = new CodeSandbox({
@@ -97,7 +100,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (values.json) {
     process.stdout.write(`${resultJson(result)}\n`);
   } else {
-    printSummary(result);
+    printSummary(result, { timeoutAdvice: 'To allow more time: --timeout SECONDS.' });
   }
   if (reportPath !== undefined) {
     const bytes = await writeReport(reportPath, result, {
@@ -120,7 +123,10 @@ const MAX_REASON_CHARS = 500;
  * is the command's own: what the code controls in it (titles, reasons, messages) is one line
  * without control characters or escape sequences.
  */
-export function printSummary(result: ExecutionResult): void {
+export function printSummary(
+  result: ExecutionResult,
+  options: { timeoutAdvice?: string } = {},
+): void {
   for (const figure of result.figures) process.stdout.write(`${figureLine(figure)}\n`);
   for (const file of result.files) process.stdout.write(`${fileLine(file)}\n`);
   for (const problem of result.problems) {
@@ -139,8 +145,13 @@ export function printSummary(result: ExecutionResult): void {
     result.error &&
     (result.error.name === 'TimeoutError' || result.error.name === 'SandboxCrashed')
   ) {
+    // The error's `hint` names the library's option; a person at the command line has a flag.
+    const advice =
+      result.error.name === 'TimeoutError' && options.timeoutAdvice
+        ? ` ${options.timeoutAdvice}`
+        : '';
     process.stderr.write(
-      `${terminalLine(`sandplot: ${result.error.name}: ${clipLine(result.error.value, MAX_REASON_CHARS)}`)}\n`,
+      `${terminalLine(`sandplot: ${result.error.name}: ${clipLine(result.error.value, MAX_REASON_CHARS)}${advice}`)}\n`,
     );
   }
 }

@@ -2,6 +2,7 @@ import { ConfigError } from '../errors/index.js';
 import { base64Sink } from '../sinks/base64.js';
 import { localDirSink } from '../sinks/local-dir.js';
 import type { ImageSink } from '../sinks/types.js';
+import { noteAwsSdkNodeVersion } from './aws-sdk-note.js';
 
 /** The command-line options that choose a sink, shared by `run` (and `mcp`). */
 export const sinkArgumentOptions = {
@@ -23,6 +24,7 @@ export async function sinkFromOptions(values: {
   sink?: string | undefined;
   's3-endpoint'?: string | undefined;
   expires?: string | undefined;
+  quiet?: boolean | undefined;
 }): Promise<ImageSink> {
   const value = values.sink ?? 'dir:figures';
   const s3Flags = values['s3-endpoint'] !== undefined || values.expires !== undefined;
@@ -52,6 +54,7 @@ export async function sinkFromOptions(values: {
     }
     const endpoint = values['s3-endpoint'];
     const region = process.env.AWS_REGION ?? 'us-east-1';
+    noteAwsSdkNodeVersion(values.quiet);
     const { s3Sink } = await import('../sinks/s3.js');
     return s3Sink({
       bucket,

@@ -1,7 +1,7 @@
 export { AbortError } from './abort-error.js';
 export { BackendError } from './backend-error.js';
 export { ConfigError } from './config-error.js';
-export { InvalidInputError } from './invalid-input-error.js';
+export { InvalidInputError, type InvalidInputErrorOptions } from './invalid-input-error.js';
 export { SandboxPoolBusyError, type SandboxPoolErrorCode } from './pool-busy-error.js';
 export {
   errorMessage,

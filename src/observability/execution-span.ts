@@ -106,7 +106,12 @@ export async function withExecutionSpan(
         if (result.isError) {
           const type = result.error?.name ?? 'PythonError';
           span.setAttribute(names.errorType, type);
-          span.setStatus({ code: otel.SpanStatusCode.ERROR, message: type });
+          // The developer's advice (which option allows more time) belongs in the trace.
+          const hint = result.error?.hint;
+          span.setStatus({
+            code: otel.SpanStatusCode.ERROR,
+            message: hint === undefined ? type : `${type}: ${hint}`,
+          });
         }
         return result;
       } catch (error) {

@@ -57,7 +57,7 @@ export async function collectFigures(
       problems.push({
         index: announced.index,
         stage: 'capture',
-        reason: `figure ${announced.index}: ${checked}`,
+        reason: `figure ${announced.index + 1}: ${checked}`,
       });
     } else {
       captured.push(checked);

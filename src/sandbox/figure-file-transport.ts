@@ -35,7 +35,7 @@ export async function fetchFigureFiles(
       context.problems.push({
         index: figure.index,
         stage: 'capture',
-        reason: `figure ${figure.index} was saved in the sandbox, but the session ended before it could be read`,
+        reason: `figure ${figure.index + 1} was saved in the sandbox, but the session ended before it could be read`,
       });
     }
     return [];
@@ -86,10 +86,14 @@ async function readFigureFile(
     return {
       index: figure.index,
       stage: 'capture',
-      reason: `figure ${figure.index} could not be read from ${path}: ${errorMessage(error)}`,
+      reason: `figure ${figure.index + 1} could not be read from ${path}: ${errorMessage(error)}`,
     };
   }
   const checked = checkFigureData(figure, data, context.limits);
   if (typeof checked !== 'string') return checked;
-  return { index: figure.index, stage: 'capture', reason: `figure ${figure.index}: ${checked}` };
+  return {
+    index: figure.index,
+    stage: 'capture',
+    reason: `figure ${figure.index + 1}: ${checked}`,
+  };
 }

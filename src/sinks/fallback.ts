@@ -30,7 +30,7 @@ export function fallbackSink(...sinks: ImageSink[]): ImageSink {
       return firstThatStores(
         sinks,
         name,
-        `figure ${figure.index}`,
+        `figure ${figure.index + 1}`,
         context,
         { index: figure.index },
         (sink) => sink.put(figure, context),

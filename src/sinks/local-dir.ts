@@ -17,9 +17,10 @@ export interface LocalDirSinkOptions {
 const optionsSchema = z.object({ dir: z.string().min(1) });
 
 /**
- * Writes figures as files named `{executionId}-figure-{index}.{ext}`, and the files the code
- * wrote under `{executionId}/` with their own (sanitised) paths. Figure names come only from the
- * random execution id and the figure's position; a file's path is cleaned segment by segment and
+ * Writes figures as files named `{executionId}-figure-{n}.{ext}` (`n` counts from 1, as in
+ * "figure 1": `figure.index + 1`), and the files the code wrote under `{executionId}/` with their
+ * own (sanitised) paths. Figure names come only from the random execution id and the figure's
+ * position; a file's path is cleaned segment by segment and
  * checked to stay inside the folder, so nothing the sandboxed code names can write elsewhere.
  * Everything appears atomically (written to a temporary name, then renamed).
  */
@@ -60,7 +61,7 @@ export function localDirSink(options: LocalDirSinkOptions): ImageSink {
     async put(figure, context) {
       checkExecutionId(context.executionId);
       throwIfAborted(context.abortSignal, 'localDirSink.put');
-      const name = `${context.executionId}-figure-${figure.index}.${extensionFor(figure.mediaType)}`;
+      const name = `${context.executionId}-figure-${figure.index + 1}.${extensionFor(figure.mediaType)}`;
       const path = resolve(dir, name);
       await store(path, figure.data, context);
       const { data, ...rest } = figure;

@@ -130,13 +130,13 @@ export function s3Sink(options: S3SinkOptions): S3Sink {
         ContentType: figure.mediaType,
         Metadata: figureMetadata(figure, context, settings.metadata),
         ...(isSvg && !settings.allowInlineSvg
-          ? { ContentDisposition: `attachment; filename="figure-${figure.index}.svg"` }
+          ? { ContentDisposition: `attachment; filename="figure-${figure.index + 1}.svg"` }
           : {}),
         ...storageHeaders,
       };
       await limiter.run(
-        () => upload(input, `figure ${figure.index}`, key, context.abortSignal),
-        `The upload of figure ${figure.index}`,
+        () => upload(input, `figure ${figure.index + 1}`, key, context.abortSignal),
+        `The upload of figure ${figure.index + 1}`,
         context.abortSignal,
       );
       const { url, expiresAt } = await urlFor(key);

@@ -1,5 +1,5 @@
 import { emitWarning } from 'node:process';
-import { ConfigError, SandplotError } from '../errors/index.js';
+import { ConfigError, InvalidInputError, SandplotError } from '../errors/index.js';
 import { withoutUndefined } from '../internal/without-undefined.js';
 import type { ExecutionResult } from '../types/index.js';
 import { describeInputFiles } from './input-files-text.js';
@@ -14,6 +14,7 @@ import {
   buildToolOutput,
   invalidInputOutput,
   missingConversationOutput,
+  refusedCodeOutput,
   sandboxFailureOutput,
 } from './tool-output.js';
 import { toToolTarget } from './tool-target.js';
@@ -116,7 +117,7 @@ export function createExecutePythonTool<TContext = unknown>(
         );
       } catch (error) {
         if (!SandplotError.isInstance(error) || error.code === 'ABORTED') throw error;
-        if (error.code === 'INVALID_INPUT') return invalidInputOutput(settings.name, error.message);
+        if (InvalidInputError.isInstance(error)) return refusedCodeOutput(settings.name, error);
         if (settings.onSandboxError === 'throw') throw error;
         return withConversation(sandboxFailureOutput(error), conversationId);
       }

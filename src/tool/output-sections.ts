@@ -187,7 +187,10 @@ export function problemsPart(
           ? 'a figure'
           : (byIndex.get(problem.index)?.label ?? `figure #${problem.index + 1} of this call`);
     const where = problem.sink ? ` (sink ${clipLine(problem.sink, 60)})` : '';
-    const reason = clipLine(problem.reason, MAX_PROBLEM_CHARS);
+    const reason = clipLine(
+      problem.stage === 'store' ? whatFailed(problem.reason, MAX_PROBLEM_CHARS) : problem.reason,
+      MAX_PROBLEM_CHARS,
+    );
     return { start: `- ${which}: ${problem.stage} failed${where}: `, reason };
   });
   const unlisted = problems.length - listed.length;
@@ -213,4 +216,21 @@ export function problemsPart(
       return heading + lines.join('\n') + more;
     },
   };
+}
+
+// A sink's message says what failed, then what the developer should change (`timeoutMs`, the
+// bucket, credentials): the model gets the first sentence, the rest stays in `result.problems`.
+// A sentence ends at ". " before a capital letter outside quotes: a quoted file name such as
+// "notes. Final.csv" does not end it. Past `maxChars` the reason is clipped anyway.
+function whatFailed(reason: string, maxChars: number): string {
+  let quoted = false;
+  for (let at = 0; at < Math.min(reason.length, maxChars); at += 1) {
+    const char = reason[at];
+    if (char === '\\' && quoted) at += 1;
+    else if (char === '"') quoted = !quoted;
+    else if (char === '.' && !quoted && /^\s[A-Z]/.test(reason.slice(at + 1, at + 3))) {
+      return reason.slice(0, at + 1);
+    }
+  }
+  return reason;
 }

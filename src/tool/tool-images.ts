@@ -76,7 +76,8 @@ async function imageFor(
     return { reason: `its bytes could not be read (${errorMessage(error)})` };
   }
   if (!read) {
-    return { reason: 'the image sink kept no bytes (imagesForModel "always" downloads them)' };
+    // The model cannot change `imagesForModel` ("always" downloads such figures): not its text.
+    return { reason: 'the image sink kept no bytes to attach' };
   }
   return {
     image: {

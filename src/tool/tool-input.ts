@@ -38,3 +38,11 @@ export function checkToolInput(
       .join('; '),
   };
 }
+
+/**
+ * A model's raw tool arguments, typed for `invoke`, which checks them at run time (what a model
+ * sends is untyped): the one place adapters turn arguments they cannot type into tool input.
+ */
+export function modelArguments(input: unknown): ExecutePythonInput {
+  return input as ExecutePythonInput;
+}

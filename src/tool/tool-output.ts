@@ -1,4 +1,4 @@
-import type { ConfigError, SandplotError } from '../errors/index.js';
+import type { ConfigError, InvalidInputError, SandplotError } from '../errors/index.js';
 import type { ExecutionResult } from '../types/index.js';
 import type { LedgerFigure } from './figure-ledger.js';
 import { filesSection } from './files-section.js';
@@ -106,8 +106,9 @@ function layOut(notes: readonly string[], parts: readonly OutputPart[], maxChars
 
 /** The answer to input that is not `{ code, description? }`: the code did not run. */
 export function invalidInputOutput(toolName: string, reason: string): ExecutePythonToolOutput {
+  const stop = /[.!?]$/.test(reason) ? '' : '.';
   return {
-    text: `Invalid input for ${toolName}: ${reason}. Call it again with {"code": "<Python code>"} (and optionally "description"). The code did not run.`,
+    text: `Invalid input for ${toolName}: ${reason}${stop} Call it again with {"code": "<Python code>"} (and optionally "description"). The code did not run.`,
     images: [],
     isError: true,
     figures: [],
@@ -115,7 +116,31 @@ export function invalidInputOutput(toolName: string, reason: string): ExecutePyt
   };
 }
 
-/** The answer when the sandbox (not the code) failed: says so, and whether trying again may work. */
+/**
+ * The answer when the sandbox refused the code (too large, empty): the error's `modelMessage`
+ * says what the model can do; the error, whose message names the option, stays for the developer.
+ */
+export function refusedCodeOutput(
+  toolName: string,
+  error: InvalidInputError,
+): ExecutePythonToolOutput {
+  if (error.modelMessage === undefined)
+    return { ...invalidInputOutput(toolName, error.message), error };
+  return {
+    text: error.modelMessage,
+    images: [],
+    isError: true,
+    figures: [],
+    errorCode: 'INVALID_INPUT',
+    error,
+  };
+}
+
+/**
+ * The answer when the sandbox (not the code) failed: says so, and whether trying again may work.
+ * The error's message, written for the developer (options, credentials), is in `error`, not in
+ * the text: the model can do nothing with it.
+ */
 export function sandboxFailureOutput(error: SandplotError): ExecutePythonToolOutput {
   const advice =
     error.code === 'SESSION_CLOSED'
@@ -124,7 +149,7 @@ export function sandboxFailureOutput(error: SandplotError): ExecutePythonToolOut
         ? 'This is not a problem in your code; trying again later may work.'
         : 'This is not a problem in your code; tell the user that the Python sandbox is unavailable.';
   return {
-    text: `The Python sandbox failed (${error.code}) and the code did not run: ${error.message} ${advice}`,
+    text: `The Python sandbox failed (${error.code}) and the code did not run. ${advice}`,
     images: [],
     isError: true,
     figures: [],

@@ -182,6 +182,14 @@ export interface ExecutePythonTool<TContext = unknown> {
    * conversation is over); on a sandbox the ledger is cleared.
    */
   forgetConversation(conversationId: string): void;
-  /** Validates the input, runs it and builds the model-facing output. Throws only on abort. */
-  invoke(input: unknown, options?: InvokeOptions<TContext>): Promise<ExecutePythonToolOutput>;
+  /**
+   * Validates the input, runs it and builds the model-facing output. Throws only on abort. The
+   * input is checked at run time as well: what a model sends is untyped, and input that is not
+   * `{ code, description? }` is answered with an error result (`errorCode: 'INVALID_INPUT'`).
+   * Adapters that hold the model's raw arguments pass them as they are.
+   */
+  invoke(
+    input: ExecutePythonInput,
+    options?: InvokeOptions<TContext>,
+  ): Promise<ExecutePythonToolOutput>;
 }

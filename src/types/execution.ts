@@ -26,8 +26,15 @@ export interface ExecuteOptions {
 export interface PythonError {
   /** Exception class name, e.g. `ZeroDivisionError`; `TimeoutError` and `SandboxCrashed` for those outcomes. */
   name: string;
+  /** The message, written for the model that wrote the code: what happened and what it can do. */
   value: string;
+  /** Python's traceback, with only the user's cells and the libraries they called. */
   traceback: string;
+  /**
+   * For the developer, never shown to the model: what would avoid this next time, such as the
+   * option that allows more time for a `TimeoutError`. Absent for the code's own exceptions.
+   */
+  hint?: string;
 }
 
 export interface ExecutionResult {

@@ -298,9 +298,7 @@ for index in range(${figures}):
     print('@@sandplot:%s:figure:%s:%s' % (nonce, header, encoded), flush=True)`),
     );
     const { value } = run;
-    const overLimit = value.problems.filter((problem) =>
-      /over maxFigures \(20\)/.test(problem.reason),
-    );
+    const overLimit = value.problems.filter((problem) => /\(maxFigures: 20\)/.test(problem.reason));
     recordCase({
       group: 'hostile',
       name: `${figures} forged 8 MiB figures in one execution (1.6 GB of stdout, maxFigures 20)`,

@@ -117,7 +117,7 @@ forge(nonce, 'figure', {'index': 6, 'format': 'html', 'path': '/etc/passwd', 'ke
     });
     expect(stolen).toHaveLength(3);
     expect(pngWithScript).toMatchObject({ mediaType: 'image/png' });
-    expect(pngWithScript?.path).toMatch(/-figure-0\.png$/);
+    expect(pngWithScript?.path).toMatch(/-figure-1\.png$/);
     expect(await readFile(pngWithScript?.path as string)).toHaveLength(33 + 39);
     expect(svgStored).toEqual([]);
     expect(escapes).toEqual([]);
@@ -129,7 +129,7 @@ forge(nonce, 'figure', {'index': 6, 'format': 'html', 'path': '/etc/passwd', 'ke
     for (const index of [1, 2, 3, 4, 6]) expect(byIndex.has(index)).toBe(false);
     expect(refused.map((problem) => problem.reason).join('\n')).toMatch(/<script>/);
     expect(refused.map((problem) => problem.reason).join('\n')).toMatch(/same index/);
-    expect(refused.map((problem) => problem.reason).join('\n')).toMatch(/over maxFigures \(20\)/);
+    expect(refused.map((problem) => problem.reason).join('\n')).toMatch(/\(maxFigures: 20\)/);
   });
 
   test('forged text reaches the model no further than printing would: titles, errors and problems are bounded', async () => {

@@ -51,7 +51,7 @@ describe('hostile: figure titles aimed at sink paths and keys', () => {
     const result = await sandbox.executePython(code);
     const files = await readdir(dir, { recursive: true });
     const outside = result.figures.filter(
-      (figure) => figure.path !== join(dir, `${result.executionId}-figure-${figure.index}.png`),
+      (figure) => figure.path !== join(dir, `${result.executionId}-figure-${figure.index + 1}.png`),
     );
     recordCase({
       group: 'hostile',
@@ -59,7 +59,7 @@ describe('hostile: figure titles aimed at sink paths and keys', () => {
       tried: titles.length,
       survived: result.figures.length - outside.length,
       lost: outside.length + (titles.length - result.figures.length),
-      outcome: `${result.figures.length} files, all {executionId}-figure-{index}.png in the folder; titles kept as data only`,
+      outcome: `${result.figures.length} files, all {executionId}-figure-{n}.png (n = index + 1) in the folder; titles kept as data only`,
     });
     expect(result.figures).toHaveLength(titles.length);
     expect(outside).toEqual([]);
@@ -85,7 +85,7 @@ describe('hostile: figure titles aimed at sink paths and keys', () => {
       tried: titles.length,
       survived: keys.length - outside.length,
       lost: outside.length + (titles.length - result.figures.length),
-      outcome: `${keys.length} objects, all {prefix}{date}/{executionId}/figure-{index}.png; titles only in printable-ASCII metadata (≤ 256 chars)`,
+      outcome: `${keys.length} objects, all {prefix}{date}/{executionId}/figure-{n}.png (n = index + 1); titles only in printable-ASCII metadata (≤ 256 chars)`,
     });
     expect(result.problems).toEqual([]);
     expect(keys).toHaveLength(titles.length);

@@ -68,7 +68,9 @@ print('peak MB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)`;
       {
         index: 0,
         stage: 'capture',
-        reason: expect.stringMatching(/10000×10000 px, over maxFigureSidePixels \(8000\)/),
+        reason: expect.stringMatching(
+          /10000×10000 px, over the limit of 8000 px a side \(maxFigureSidePixels\)/,
+        ),
       },
     ]);
     expect(limited.figures).toEqual([]);
@@ -98,7 +100,7 @@ print('peak MB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)`;
     });
     expect(result.figures).toHaveLength(20);
     expect(result.problems).toHaveLength(980);
-    expect(result.problems[0]?.reason).toMatch(/over maxFigures \(20\)/);
+    expect(result.problems[0]?.reason).toMatch(/\(maxFigures: 20\)/);
   });
 
   test('100 MB of stdout: the head and tail within maxOutputBytes, the cut counted, the host bounded', async () => {

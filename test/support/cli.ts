@@ -43,10 +43,22 @@ export function runCli(
   options: { cwd?: string; input?: string; env?: Record<string, string> } = {},
 ): Promise<CliRun> {
   assertBuildIsCurrent();
+  return runProgram(process.execPath, [cliPath, ...args], {
+    ...options,
+    env: { ...process.env, ...options.env },
+  });
+}
+
+/** Runs a program to its end and collects its output; `env` replaces the environment. */
+export function runProgram(
+  file: string,
+  args: string[],
+  options: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], {
+    const child = spawn(file, args, {
       cwd: options.cwd,
-      env: { ...process.env, ...options.env },
+      env: options.env ?? process.env,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

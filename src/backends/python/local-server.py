@@ -13,9 +13,11 @@ import signal
 import stat
 import sys
 import traceback
+import types
 
 CELL_FILENAME = '<string>'  # the same as `python -c`, so tracebacks look alike in every backend
 SERVER_FILENAME = '<sandplot-server>'  # the name Node compiles this source under
+PRELUDE_FILENAME = '<sandplot-prelude>'  # the capture prelude's (src/capture/wrap-code.ts)
 
 
 def _take_fd(fd):
@@ -83,10 +85,17 @@ def _flush_user_streams():
 
 
 def _print_exception(error):
+    # Drop the host's own frames wherever they are (the first ones, exec, and the SIGINT handler
+    # a timeout's KeyboardInterrupt comes from), so the user sees only their code.
+    kept = []
     tb = error.__traceback__
-    # Drop the server's own frames so the traceback starts at the user's code.
-    while tb is not None and tb.tb_frame.f_code.co_filename == SERVER_FILENAME:
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename not in (SERVER_FILENAME, PRELUDE_FILENAME):
+            kept.append(tb)
         tb = tb.tb_next
+    tb = None
+    for frame in reversed(kept):
+        tb = types.TracebackType(tb, frame.tb_frame, frame.tb_lasti, frame.tb_lineno)
     try:
         traceback.print_exception(type(error), error, tb)
     except BaseException:

@@ -169,7 +169,8 @@ def _send_displayed_image(execution, image):
     format, data, title = image
     index = execution.take_index()
     if index >= execution.max_figures:
-        execution.problem(index, 'figure %d was not captured: over maxFigures (%d)' % (index, execution.max_figures))
+        execution.problem(index, 'figure %d was not captured: over the limit of figures per call (maxFigures: %d)' % (
+            index + 1, execution.max_figures))
         return
     header = {}
     if title:
@@ -348,13 +349,14 @@ def _show_plotly(figure, source, execution):
     if importlib.util.find_spec('kaleido') is not None:
         index = execution.take_index()
         if index >= execution.max_figures:
-            execution.problem(index, 'figure %d was not captured: over maxFigures (%d)' % (index, execution.max_figures))
+            execution.problem(index, 'figure %d was not captured: over the limit of figures per call (maxFigures: %d)' % (
+                index + 1, execution.max_figures))
             return
         format = 'jpeg' if execution.format == 'jpeg' else execution.format
         try:
             data = figure.to_image(format=format)
         except Exception as error:
-            execution.problem(index, 'figure %d: the plotly figure could not be rendered: %s' % (index, _describe(error)))
+            execution.problem(index, 'figure %d: the plotly figure could not be rendered: %s' % (index + 1, _describe(error)))
             return
         _send_image(execution, index, format, data, header)
         return

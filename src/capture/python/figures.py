@@ -32,7 +32,7 @@ def _capture_open_figures(execution):
     execution.saved = [figure for figure in execution.saved if not _was_delivered(execution, figure)]
     if execution.saved_over:
         count, execution.saved_over = execution.saved_over, 0
-        execution.problem(None, '%d more figure%s saved with savefig were not captured: over maxFigures (%d)' % (
+        execution.problem(None, '%d more figure%s saved with savefig were not captured: over the limit of figures per call (maxFigures: %d)' % (
             count, '' if count == 1 else 's', execution.max_figures))
 
 
@@ -43,7 +43,7 @@ def _deliver_figure(execution, figure):
     try:
         _capture_figure(execution, index, figure)
     except Exception as error:
-        execution.problem(index, 'figure %d could not be saved: %s' % (index, _describe(error)))
+        execution.problem(index, 'figure %d could not be saved: %s' % (index + 1, _describe(error)))
     finally:
         pyplot = sys.modules.get('matplotlib.pyplot')
         if pyplot is not None:
@@ -59,15 +59,16 @@ def _was_delivered(execution, figure):
 
 def _capture_figure(execution, index, figure):
     if index >= execution.max_figures:
-        execution.problem(index, 'figure %d was not captured: over maxFigures (%d)' % (index, execution.max_figures))
+        execution.problem(index, 'figure %d was not captured: over the limit of figures per call (maxFigures: %d)' % (
+            index + 1, execution.max_figures))
         return
     limit = execution.max_side_pixels
     if limit is not None:
         # Checked before rendering: a 10000 px figure costs seconds and hundreds of MB to draw.
         width, height = (round(inches * execution.dpi) for inches in figure.get_size_inches())
         if max(width, height) > limit:
-            execution.problem(index, 'figure %d would be %d×%d px, over maxFigureSidePixels (%d): '
-                              'make it smaller (figsize) or lower capture.dpi' % (index, width, height, limit))
+            execution.problem(index, 'figure %d would be %d×%d px, over the limit of %d px a side '
+                              '(maxFigureSidePixels): make it smaller with figsize' % (index + 1, width, height, limit))
             return
     data = _render_figure(execution, figure)
     header = {'index': index, 'format': execution.format}
@@ -83,8 +84,8 @@ def _capture_figure(execution, index, figure):
 def _send_image(execution, index, format, data, header, figure=None):
     """Sends encoded image bytes as figure `index`, within maxFigureBytes, by the transport."""
     if len(data) > execution.max_figure_bytes:
-        execution.problem(index, 'figure %d is %s, over maxFigureBytes (%s)' % (
-            index, _size(len(data)), _size(execution.max_figure_bytes)))
+        execution.problem(index, 'figure %d is %s, over the limit of %s (maxFigureBytes)' % (
+            index + 1, _size(len(data)), _size(execution.max_figure_bytes)))
         return
     header['index'] = index
     header['format'] = format
@@ -184,7 +185,7 @@ def _save_figure_file(execution, index, format, data):
     # Absolute, so a user's os.chdir() does not move the file away from where the host looks.
     folder = os.path.join(base, *_FIGURE_FILES_FOLDER, execution.nonce)
     os.makedirs(folder, exist_ok=True)
-    path = os.path.join(folder, 'figure-%d.%s' % (index, _EXTENSIONS[format]))
+    path = os.path.join(folder, 'figure-%d.%s' % (index + 1, _EXTENSIONS[format]))
     with open(path, 'wb') as file:
         file.write(data)
 

@@ -8,7 +8,7 @@ Results leave as one-line markers on stdout, in order with what the code prints:
     @@sandplot:{nonce}:{kind}:{base64 JSON header}:{base64 data}
 kinds: fresh (the first run after the prelude was installed in this interpreter), file and file-ref
 (a file the cell wrote: its bytes, or with transport 'files' only its path), figure, figure-file (transport 'files': the figure is saved as
-.sandplot/figures/{nonce}/figure-{index}.{ext} under the directory the process was in when the
+.sandplot/figures/{nonce}/figure-{index + 1}.{ext} under the directory the process was in when the
 prelude was first installed; the host fetches and removes it), display, problem, error.
 The module imports nothing heavy, and never matplotlib, pandas, IPython or plotly: it patches
 them when the user's code imports them.
@@ -167,14 +167,47 @@ class _Execution:
         return index
 
 
+# Code of the host's own: this module (compiled under this name) and the local backend's server,
+# whose SIGINT handler is where a timeout's KeyboardInterrupt is raised.
+_HOST_FILENAMES = ('<sandplot-prelude>', '<sandplot-server>')
+
+
+def _user_frames(frames):
+    """The traceback without the host's frames, wherever they are: the first ones (run, exec),
+    the last one of a timeout (the SIGINT handler) and those of display() or plt.show() in
+    between. The user sees their own cells and the libraries they called."""
+    import types
+
+    kept = []
+    while frames is not None:
+        frame = frames.tb_frame
+        if frame.f_globals is not globals() and frame.f_code.co_filename not in _HOST_FILENAMES:
+            kept.append(frames)
+        frames = frames.tb_next
+    result = None
+    for frames in reversed(kept):
+        result = types.TracebackType(result, frames.tb_frame, frames.tb_lasti, frames.tb_lineno)
+    return result
+
+
+def _without_host_frames(error):
+    """Drops the host's frames from `error` and from the exceptions chained to it."""
+    seen = set()
+    pending = [error]
+    while pending:
+        error = pending.pop()
+        if error is None or id(error) in seen:
+            continue
+        seen.add(id(error))
+        error.__traceback__ = _user_frames(error.__traceback__)
+        pending.extend((error.__cause__, error.__context__))
+
+
 def _report_error(execution, error, stderr):
     import traceback
 
-    # The first frames are this module's (run, exec): the user sees only their own code.
+    _without_host_frames(error)
     frames = error.__traceback__
-    while frames is not None and frames.tb_frame.f_globals is globals():
-        frames = frames.tb_next
-    error.__traceback__ = frames
     sys.last_type, sys.last_value, sys.last_traceback = type(error), error, frames
     if sys.version_info >= (3, 12):
         sys.last_exc = error

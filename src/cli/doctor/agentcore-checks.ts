@@ -22,6 +22,8 @@ export interface AgentCoreDoctorOptions {
   region: string;
   identifier: string;
   endpoint?: string;
+  /** The client's credentials; the default chain when absent. */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
 const FOLDER = 'sandplot-doctor';
@@ -36,11 +38,12 @@ export async function checkAgentCore(
   checks: DoctorChecks,
   options: AgentCoreDoctorOptions,
 ): Promise<void> {
-  const { region, identifier, endpoint } = options;
+  const { region, identifier, endpoint, credentials } = options;
   const client = new BedrockAgentCoreClient({
     region,
     maxAttempts: 3,
     ...(endpoint === undefined ? {} : { endpoint }),
+    ...(credentials === undefined ? {} : { credentials }),
   });
   const backend = agentCoreBackend({ client, identifier, sessionTimeoutSeconds: 600 });
   const later = [

@@ -31,8 +31,8 @@ export interface FigureKeyLayout {
 }
 
 /**
- * The object key of a figure: `{prefix}{yyyy}/{mm}/{dd}/{executionId}/figure-{index}.{ext}` (UTC
- * date), or what the `key` option returns, checked. Throws a SinkError for a key it refuses.
+ * The object key of a figure: `{prefix}{yyyy}/{mm}/{dd}/{executionId}/figure-{n}.{ext}` (UTC
+ * date; `n` counts from 1: `figure.index + 1`), or what the `key` option returns, checked. Throws a SinkError for a key it refuses.
  */
 export function figureKey(
   figure: CapturedFigure,
@@ -47,7 +47,7 @@ export function figureKey(
     } catch (error) {
       throw new SinkError(
         's3',
-        `s3Sink's \`key\` option threw for figure ${figure.index} (bucket ${bucket}): ${errorMessage(error)}.`,
+        `s3Sink's \`key\` option threw for figure ${figure.index + 1} (bucket ${bucket}): ${errorMessage(error)}.`,
         { cause: error },
       );
     }
@@ -56,7 +56,7 @@ export function figureKey(
     if (problem !== undefined) {
       throw new SinkError(
         's3',
-        `s3Sink's \`key\` option returned ${JSON.stringify(chosen)} for figure ${figure.index} (bucket ${bucket}), which ${problem}. Return a relative key such as "team/figure-1.png".`,
+        `s3Sink's \`key\` option returned ${JSON.stringify(chosen)} for figure ${figure.index + 1} (bucket ${bucket}), which ${problem}. Return a relative key such as "team/figure-1.png".`,
       );
     }
     return chosen as string;
@@ -67,7 +67,7 @@ export function figureKey(
       `s3Sink refused figure index ${JSON.stringify(figure.index)} (bucket ${bucket}): it must be a non-negative integer.`,
     );
   }
-  return `${executionFolder(prefix, context, bucket)}/figure-${figure.index}.${extensionFor(figure.mediaType)}`;
+  return `${executionFolder(prefix, context, bucket)}/figure-${figure.index + 1}.${extensionFor(figure.mediaType)}`;
 }
 
 /**

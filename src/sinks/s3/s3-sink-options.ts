@@ -78,7 +78,8 @@ export interface S3SinkOptions {
    */
   metadata?: Record<string, string>;
   /**
-   * Overrides the key layout `{prefix}{yyyy}/{mm}/{dd}/{executionId}/figure-{index}.{ext}`.
+   * Overrides the key layout `{prefix}{yyyy}/{mm}/{dd}/{executionId}/figure-{n}.{ext}`, where
+   * `n` counts from 1 (`figure.index + 1`, as in "figure 1").
    * @default undefined (the layout above, UTC date)
    */
   key?: S3KeyFunction;

@@ -74,7 +74,7 @@ export function sampleFigureBytes(mediaType: FigureMediaType): Uint8Array {
 export function sampleFigure(
   index: number,
   mediaType: FigureMediaType = 'image/png',
-  title = `Conformance figure ${index}`,
+  title = `Conformance figure ${index + 1}`,
 ): CapturedFigure {
   return { index, mediaType, data: sampleFigureBytes(mediaType), width: 1, height: 1, title };
 }

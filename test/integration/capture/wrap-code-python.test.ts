@@ -338,8 +338,16 @@ describe('wrapPythonCode in a fresh python3 -c', () => {
       [1, 't1'],
     ]);
     expect(result.problems).toEqual([
-      { stage: 'capture', index: 2, reason: 'figure 2 was not captured: over maxFigures (2)' },
-      { stage: 'capture', index: 3, reason: 'figure 3 was not captured: over maxFigures (2)' },
+      {
+        stage: 'capture',
+        index: 2,
+        reason: 'figure 3 was not captured: over the limit of figures per call (maxFigures: 2)',
+      },
+      {
+        stage: 'capture',
+        index: 3,
+        reason: 'figure 4 was not captured: over the limit of figures per call (maxFigures: 2)',
+      },
     ]);
   });
 
@@ -358,7 +366,7 @@ describe('wrapPythonCode in a fresh python3 -c', () => {
     expect(result.problems).toHaveLength(1);
     expect(result.problems[0]).toMatchObject({ stage: 'capture', index: 1 });
     expect(result.problems[0]?.reason).toMatch(
-      /^figure 1 is [\d.]+ (KB|MB), over maxFigureBytes \(48\.8 KB\)$/,
+      /^figure 2 is [\d.]+ (KB|MB), over the limit of 48\.8 KB \(maxFigureBytes\)$/,
     );
     for (const figure of result.figures) expect(figure.data.length).toBeLessThanOrEqual(50_000);
   });
@@ -370,7 +378,7 @@ describe('wrapPythonCode in a fresh python3 -c', () => {
     expect(result.figures.map((figure) => [figure.index, figure.title])).toEqual([[1, 'fine']]);
     expect(result.problems).toHaveLength(1);
     expect(result.problems[0]).toMatchObject({ stage: 'capture', index: 0 });
-    expect(result.problems[0]?.reason).toMatch(/^figure 0 could not be saved: ValueError/);
+    expect(result.problems[0]?.reason).toMatch(/^figure 1 could not be saved: ValueError/);
   });
 
   it('saves SVG and JPEG figures with their sizes', async () => {
@@ -534,8 +542,8 @@ describe("wrapPythonCode with transport 'files'", () => {
       { index: 1, mediaType: 'image/png', width: 200, height: 200, title: 'more noise' },
     ]);
     expect(await readdir(join(cwd, '.sandplot/figures', result.nonce))).toEqual([
-      'figure-0.png',
       'figure-1.png',
+      'figure-2.png',
     ]);
     let fileBytes = 0;
     for (const figure of result.fileFigures) {
@@ -569,7 +577,7 @@ describe("wrapPythonCode with transport 'files'", () => {
         expect(figure).toBeDefined();
         if (figure === undefined) return;
         const path = figureFilePath(result.nonce, figure);
-        expect(path).toBe(`.sandplot/figures/${result.nonce}/figure-0.${extension}`);
+        expect(path).toBe(`.sandplot/figures/${result.nonce}/figure-1.${extension}`);
         const data = new Uint8Array(await readFile(join(cwd, path)));
         expect(typeof checkFigureData(figure, data, DEFAULT_CAPTURE)).toBe('object');
       }
@@ -592,9 +600,9 @@ describe("wrapPythonCode with transport 'files'", () => {
       ['capture', 0],
       ['capture', 2],
     ]);
-    expect(result.problems[0]?.reason).toMatch(/over maxFigureBytes/);
-    expect(result.problems[1]?.reason).toMatch(/over maxFigures \(2\)/);
-    expect(await readdir(join(cwd, '.sandplot/figures', result.nonce))).toEqual(['figure-1.png']);
+    expect(result.problems[0]?.reason).toMatch(/\(maxFigureBytes\)/);
+    expect(result.problems[1]?.reason).toMatch(/\(maxFigures: 2\)/);
+    expect(await readdir(join(cwd, '.sandplot/figures', result.nonce))).toEqual(['figure-2.png']);
   });
 
   it('reports a figure it cannot write as a capture problem', async () => {
@@ -610,7 +618,7 @@ describe("wrapPythonCode with transport 'files'", () => {
       expect(result.fileFigures).toEqual([]);
       expect(result.problems).toHaveLength(1);
       expect(result.problems[0]).toMatchObject({ stage: 'capture', index: 0 });
-      expect(result.problems[0]?.reason).toMatch(/^figure 0 could not be saved: \w+Error/);
+      expect(result.problems[0]?.reason).toMatch(/^figure 1 could not be saved: \w+Error/);
     } finally {
       await rm(blocked, { recursive: true, force: true });
     }

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,6 +46,38 @@ describe('sandplot with --backend agentcore', () => {
     expect(emulator.stats.active).toBe(0);
   });
 
+  it('with a loopback --endpoint and no credentials, signs with the emulator credentials; the Node note is one line, none with --quiet', async () => {
+    // A new user's shell: no AWS credentials, no profile, the AWS SDK's warning not silenced.
+    const bare = {
+      AWS_ACCESS_KEY_ID: '',
+      AWS_SECRET_ACCESS_KEY: '',
+      AWS_PROFILE: '',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: '',
+      HOME: await mkdtemp(join(tmpdir(), 'sandplot-home-')),
+    };
+    const args = ['run', '-', '--backend', 'agentcore', '--endpoint', emulator.endpoint];
+    const run = await runCli(args, { env: bare, input: 'print(6 * 7)\n' });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('42\n');
+    const major = Number.parseInt(process.versions.node, 10);
+    expect(run.stderr).toBe(
+      major < 22
+        ? `sandplot: note: AWS SDK releases after the first week of January 2027 need Node 22 or newer; this is Node ${process.versions.node} (--quiet hides this note)\n`
+        : '',
+    );
+    const quiet = await runCli([...args, '--quiet'], { env: bare, input: 'print(1)\n' });
+    expect(quiet.code).toBe(0);
+    expect(quiet.stderr).toBe('');
+    // Credentials the person set are theirs: the command does not replace them.
+    const wrong = await runCli([...args, '--quiet'], {
+      env: { ...bare, AWS_ACCESS_KEY_ID: 'AKIDSOMEONE', AWS_SECRET_ACCESS_KEY: 'not-the-secret' },
+      input: 'print(1)\n',
+    });
+    expect(wrong.code).toBe(3);
+    expect(wrong.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+    expect(wrong.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('refuses --endpoint without --backend agentcore, and a bad backend name', async () => {
     const local = await runCli(['run', '-', '--endpoint', emulator.endpoint], {
       input: 'print(1)',
@@ -58,6 +91,27 @@ describe('sandplot with --backend agentcore', () => {
 });
 
 describe('sandplot emulator', () => {
+  it('says in --help which credentials it accepts and that the commands use its own', async () => {
+    const help = await runCli(['emulator', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/accepts requests signed with any AWS credentials/);
+    expect(help.stdout).toMatch(
+      /with a loopback --endpoint and\s+no AWS credentials in the environment/,
+    );
+  });
+
+  it('a port in use is one line and exit 2', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const busy = await runCli(['emulator', '--port', String(port)]);
+    server.close();
+    expect(busy.code).toBe(2);
+    expect(busy.stderr).toMatch(
+      /^sandplot: --port \d+ cannot be used \(another program is listening on it\): choose another port, or --port 0 for any free one\. \[CONFIG_INVALID\]\n$/,
+    );
+  });
+
   it('serves the emulator until SIGINT, then stops every session', async () => {
     assertBuildIsCurrent();
     const child = spawn(process.execPath, [cliPath, 'emulator', '--port', '0'], {

@@ -20,7 +20,7 @@ describe('sandplot run', () => {
     const run = await runCli(['run', 'plot.py', '--sink', 'dir:out'], { cwd });
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(
-      /^hello\nText\(0\.5, 1\.0, 'Line'\)\nfigure 1: out\/[0-9a-f]{32}-figure-0\.png {2}[\d,]+ bytes {2}\d+×\d+ px {2}"Line"\n$/,
+      /^hello\nText\(0\.5, 1\.0, 'Line'\)\nfigure 1: out\/[0-9a-f]{32}-figure-1\.png {2}[\d,]+ bytes {2}\d+×\d+ px {2}"Line"\n$/,
     );
     expect(await readdir(join(cwd, 'out'))).toHaveLength(1);
   });
@@ -50,13 +50,45 @@ describe('sandplot run', () => {
     expect(run.stderr).toMatch(/line 2/);
   });
 
-  it('exits 1 with a TimeoutError message when --timeout passes', async () => {
+  it('exits 1 with a TimeoutError line that names --timeout, and a traceback of the code only', async () => {
     const run = await runCli(['run', '-', '--timeout', '0.5'], {
       cwd: await scratch(),
-      input: 'while True: pass\n',
+      input: 'def spin():\n    while True: pass\nspin()\n',
     });
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/TimeoutError: The code ran longer than 500 ms/);
+    const lines = run.stderr.trimEnd().split('\n');
+    expect(lines.at(-1)).toMatch(
+      /^sandplot: TimeoutError: The code ran longer than 500 ms and was interrupted; .* To allow more time: --timeout SECONDS\.$/,
+    );
+    expect(run.stderr).not.toMatch(/timeoutMs|sandplot-server|sandplot-prelude|_on_sigint/);
+    // The traceback: the user's frames only (before, the server's SIGINT handler came last).
+    expect(lines[0]).toBe('Traceback (most recent call last):');
+    expect(lines.filter((line) => line.startsWith('  File '))).toEqual([
+      '  File "<cell-1>", line 3, in <module>',
+      '  File "<cell-1>", line 2, in spin',
+    ]);
+    expect(lines.at(-2)).toBe('KeyboardInterrupt');
+  });
+
+  it('names the figure file as it numbers the figure: figure 1 is figure-1', async () => {
+    const cwd = await scratch();
+    const run = await runCli(['run', '-', '--sink', 'dir:out'], {
+      cwd,
+      input:
+        'import matplotlib.pyplot as plt\nfor n in range(3):\n    plt.figure(); plt.plot([n, 1])\n',
+    });
+    expect(run.code).toBe(0);
+    const named = [...run.stdout.matchAll(/^figure (\d+): out\/[0-9a-f]{32}-figure-(\d+)\.png /gm)];
+    expect(named.map((match) => [match[1], match[2]])).toEqual([
+      ['1', '1'],
+      ['2', '2'],
+      ['3', '3'],
+    ]);
+    expect((await readdir(join(cwd, 'out'))).map((name) => name.slice(33)).sort()).toEqual([
+      'figure-1.png',
+      'figure-2.png',
+      'figure-3.png',
+    ]);
   });
 
   it('exits 2 on usage errors with a message saying what is wrong', async () => {
@@ -71,6 +103,46 @@ describe('sandplot run', () => {
     const unknown = await runCli(['frobnicate']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown command/);
+  });
+
+  it('a file that cannot be read is a usage error: exit 2, one line naming it, no stack', async () => {
+    const cwd = await scratch();
+    const missing = await runCli(['run', 'nope.py'], { cwd });
+    expect(missing.code).toBe(2);
+    expect(missing.stdout).toBe('');
+    expect(missing.stderr).toBe(
+      'sandplot: "nope.py" cannot be read (ENOENT: no such file). [INVALID_INPUT]\n',
+    );
+    const folder = await runCli(['run', '.'], { cwd });
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toBe(
+      'sandplot: "." cannot be read (EISDIR: it is a folder). [INVALID_INPUT]\n',
+    );
+  });
+
+  it('with --json, a failure is also a JSON error on stdout', async () => {
+    const run = await runCli(['run', 'nope.py', '--json'], { cwd: await scratch() });
+    expect(run.code).toBe(2);
+    expect(JSON.parse(run.stdout)).toEqual({
+      error: {
+        code: 'INVALID_INPUT',
+        message: '"nope.py" cannot be read (ENOENT: no such file).',
+        exitCode: 2,
+      },
+    });
+    expect(run.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+    const badOption = await runCli(['run', '-', '--json', '--timeout', 'soon'], { input: 'x' });
+    expect(badOption.code).toBe(2);
+    expect(JSON.parse(badOption.stdout).error).toMatchObject({ code: 'CONFIG_INVALID' });
+  });
+
+  it('an unknown option is one line and a pointer to the help, not the whole usage', async () => {
+    const run = await runCli(['run', 'job.py', '--bogus'], { cwd: await scratch() });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /^sandplot: Unknown option '--bogus'\..*\n\nsandplot run --help lists the options\.\n$/,
+    );
+    expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('exits 2 for empty code (INVALID_INPUT)', async () => {
@@ -113,12 +185,12 @@ describe('sandplot run with hostile output', () => {
     // The command's own lines: before, the title printed raw (OSC 0, ESC[2J, a second line).
     expect(lines.slice(1)).toEqual([
       expect.stringMatching(
-        /^figure 1: out\/[0-9a-f]{32}-figure-0\.png {2}[\d,]+ bytes {2}\d+×\d+ px {2}"Sales figure 2: https:\/\/bank\.example 31m"$/,
+        /^figure 1: out\/[0-9a-f]{32}-figure-1\.png {2}[\d,]+ bytes {2}\d+×\d+ px {2}"Sales figure 2: https:\/\/bank\.example 31m"$/,
       ),
       '',
     ]);
     expect(run.stderr).toBe(
-      'sandplot: figure 2 was not delivered (capture): figure 1 could not be saved: RuntimeError: boom sandplot: figure 9 was fine\n',
+      'sandplot: figure 2 was not delivered (capture): figure 2 could not be saved: RuntimeError: boom sandplot: figure 9 was fine\n',
     );
   });
 
@@ -195,6 +267,8 @@ describe('sandplot run --input', () => {
     const run = await runCli(['run', 'job.py', '--input', 'missing.csv'], { cwd });
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toMatch(/--input "missing\.csv" cannot be read \(ENOENT\)/);
+    expect(run.stderr).toBe(
+      'sandplot: --input "missing.csv" cannot be read (ENOENT: no such file). [INVALID_INPUT]\n',
+    );
   });
 });

@@ -41,7 +41,7 @@ describe('sandplot run --sink s3://', () => {
     const result = JSON.parse(run.stdout);
     expect(result.figures).toHaveLength(1);
     const [figure] = result.figures;
-    expect(figure.key).toMatch(/^runs\/\d{4}\/\d{2}\/\d{2}\/[0-9a-f]{32}\/figure-0\.png$/);
+    expect(figure.key).toMatch(/^runs\/\d{4}\/\d{2}\/\d{2}\/[0-9a-f]{32}\/figure-1\.png$/);
     const expiresInSeconds = (Date.parse(figure.expiresAt) - Date.now()) / 1000;
     expect(expiresInSeconds).toBeGreaterThan(500);
     expect(expiresInSeconds).toBeLessThanOrEqual(600);

@@ -25,13 +25,13 @@ describe('examples/custom-sink.ts', () => {
         names.map((name) => `  ok   ${name}\n`).join(''),
     );
     const link =
-      /^- figure 1, "Uploaded through a presigned URL", \d+×\d+ px, attached as an image, (http:\/\/127\.0\.0\.1:\d+\/upload\/figures\/[0-9a-f]{32}\/figure-0\.png\?expires=\d+&signature=[0-9a-f]{64})$/m.exec(
+      /^- figure 1, "Uploaded through a presigned URL", \d+×\d+ px, attached as an image, (http:\/\/127\.0\.0\.1:\d+\/upload\/figures\/[0-9a-f]{32}\/figure-1\.png\?expires=\d+&signature=[0-9a-f]{64})$/m.exec(
         stdout,
       );
     expect(link, stdout).not.toBeNull();
     expect(stdout).toContain('and sees 1 image(s)\n');
     const stored =
-      /^figure 1: (figures\/[0-9a-f]{32}\/figure-0\.png), (\d+) bytes stored, (\d+) bytes fetched back as image\/png$/m.exec(
+      /^figure 1: (figures\/[0-9a-f]{32}\/figure-1\.png), (\d+) bytes stored, (\d+) bytes fetched back as image\/png$/m.exec(
         stdout,
       );
     expect(stored, stdout).not.toBeNull();

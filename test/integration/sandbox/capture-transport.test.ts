@@ -113,7 +113,7 @@ describe("capture.transport 'files' on the local backend", () => {
     expect(Buffer.byteLength(raw)).toBeLessThan(2048);
     expect(Buffer.byteLength(viaStdout.runs[0] ?? '')).toBeGreaterThan(figure?.byteLength ?? 0);
     expect(viaFiles.reads).toEqual([
-      expect.stringMatching(/^\.sandplot\/figures\/[0-9a-f]{32}\/figure-0\.png$/),
+      expect.stringMatching(/^\.sandplot\/figures\/[0-9a-f]{32}\/figure-1\.png$/),
     ]);
 
     const box = open[0] as CodeSandbox;
@@ -152,8 +152,8 @@ describe("capture.transport 'files' on the local backend", () => {
     );
     expect(result.figures.map(({ index, title }) => [index, title])).toEqual([[1, 'small']]);
     expect(result.problems).toEqual([
-      { stage: 'capture', index: 0, reason: expect.stringMatching(/over maxFigureBytes/) },
-      { stage: 'capture', index: 2, reason: expect.stringMatching(/over maxFigures \(2\)/) },
+      { stage: 'capture', index: 0, reason: expect.stringMatching(/\(maxFigureBytes\)/) },
+      { stage: 'capture', index: 2, reason: expect.stringMatching(/\(maxFigures: 2\)/) },
     ]);
   });
 
@@ -168,7 +168,7 @@ describe("capture.transport 'files' on the local backend", () => {
         stage: 'capture',
         index: 0,
         reason: expect.stringMatching(
-          /^figure 0 could not be read from \.sandplot\/figures\/[0-9a-f]{32}\/figure-0\.png: .*No file/,
+          /^figure 1 could not be read from \.sandplot\/figures\/[0-9a-f]{32}\/figure-1\.png: .*No file/,
         ),
       },
     ]);
@@ -185,7 +185,7 @@ describe("capture.transport 'files' on the local backend", () => {
       {
         stage: 'capture',
         index: 0,
-        reason: 'figure 0 was saved in the sandbox, but the session ended before it could be read',
+        reason: 'figure 1 was saved in the sandbox, but the session ended before it could be read',
       },
     ]);
     const next = await box.executePython('print(1)');

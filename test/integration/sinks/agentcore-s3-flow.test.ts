@@ -57,7 +57,7 @@ describe('CodeSandbox on AgentCore with figures in S3', () => {
         expect(figure.sink).toBe('s3');
         expect(figure.key).toMatch(
           new RegExp(
-            `^agent/\\d{4}/\\d{2}/\\d{2}/${result.executionId}/figure-${figure.index}\\.png$`,
+            `^agent/\\d{4}/\\d{2}/\\d{2}/${result.executionId}/figure-${figure.index + 1}\\.png$`,
           ),
         );
         expect(figure.expiresAt?.getTime()).toBeGreaterThan(Date.now());

@@ -24,7 +24,7 @@ describe('s3Sink failures against s3rver behind a SigV4-verifying proxy', () => 
     await expect(failure).rejects.toBeInstanceOf(SinkError);
     await expect(failure).rejects.toMatchObject({ sink: 's3', isRetryable: false });
     await expect(failure).rejects.toThrow(
-      /s3:\/\/figures\/figures\/\d{4}\/\d{2}\/\d{2}\/exec-wrong-secret\/figure-4\.png.*SignatureDoesNotMatch.*s3:PutObject/,
+      /s3:\/\/figures\/figures\/\d{4}\/\d{2}\/\d{2}\/exec-wrong-secret\/figure-5\.png.*SignatureDoesNotMatch.*s3:PutObject/,
     );
     const seen = s3.server.requests.filter((request) => request.url.includes('exec-wrong-secret'));
     expect(seen.map((request) => request.status)).toEqual([403]);
@@ -49,7 +49,7 @@ describe('s3Sink failures against s3rver behind a SigV4-verifying proxy', () => 
     const failure = sink.put(pngFigure(0), sinkContext('exec-nobucket'));
     await expect(failure).rejects.toMatchObject({ code: 'SINK_FAILED', isRetryable: false });
     await expect(failure).rejects.toThrow(
-      /s3:\/\/no-such-bucket\/figures\/.*\/exec-nobucket\/figure-0\.png.*NoSuchBucket.*`bucket` option/,
+      /s3:\/\/no-such-bucket\/figures\/.*\/exec-nobucket\/figure-1\.png.*NoSuchBucket.*`bucket` option/,
     );
 
     const problems: FigureProblem[] = [];
@@ -72,7 +72,7 @@ describe('s3Sink failures against s3rver behind a SigV4-verifying proxy', () => 
     const failure = sink.put(pngFigure(2), sinkContext('exec-down'));
     await expect(failure).rejects.toMatchObject({ code: 'SINK_FAILED', isRetryable: true });
     await expect(failure).rejects.toThrow(
-      /s3:\/\/figures\/figures\/.*\/exec-down\/figure-2\.png.*ECONNREFUSED.*network path/,
+      /s3:\/\/figures\/figures\/.*\/exec-down\/figure-3\.png.*ECONNREFUSED.*network path/,
     );
 
     const problems: FigureProblem[] = [];
@@ -97,7 +97,7 @@ describe('s3Sink failures against s3rver behind a SigV4-verifying proxy', () => 
       const failure = sink.put(pngFigure(5), sinkContext('exec-slow'));
       await expect(failure).rejects.toMatchObject({ code: 'SINK_FAILED', isRetryable: true });
       await expect(failure).rejects.toThrow(
-        /timed out after 300 ms.*s3:\/\/figures\/figures\/.*exec-slow\/figure-5\.png.*`timeoutMs`/,
+        /timed out after 300 ms.*s3:\/\/figures\/figures\/.*exec-slow\/figure-6\.png.*`timeoutMs`/,
       );
       expect(performance.now() - started).toBeLessThan(1_200);
 

@@ -43,8 +43,8 @@ describe('s3Sink against s3rver behind a SigV4-verifying proxy', () => {
     });
     expect(stored.data).toBeUndefined();
     expect([
-      `figures/${utcDay(before)}/exec-png/figure-0.png`,
-      `figures/${utcDay(after)}/exec-png/figure-0.png`,
+      `figures/${utcDay(before)}/exec-png/figure-1.png`,
+      `figures/${utcDay(after)}/exec-png/figure-1.png`,
     ]).toContain(stored.key);
 
     // The URL is signed in the query (not public) and expires in an hour, to the second.
@@ -78,7 +78,7 @@ describe('s3Sink against s3rver behind a SigV4-verifying proxy', () => {
 
   it('stores SVG as an attachment unless allowInlineSvg, and JPEG with its own type', async () => {
     const stored = await s3Sink({ bucket, client: s3.client }).put(
-      { index: 1, mediaType: 'image/svg+xml', data: svg },
+      { index: 0, mediaType: 'image/svg+xml', data: svg },
       sinkContext('exec-svg'),
     );
     expect(stored.key).toMatch(/\/exec-svg\/figure-1\.svg$/);
@@ -101,7 +101,7 @@ describe('s3Sink against s3rver behind a SigV4-verifying proxy', () => {
       { index: 2, mediaType: 'image/jpeg', data: jpeg },
       sinkContext('exec-jpeg'),
     );
-    expect(photo.key).toMatch(/\/exec-jpeg\/figure-2\.jpg$/);
+    expect(photo.key).toMatch(/\/exec-jpeg\/figure-3\.jpg$/);
     const photoResponse = await fetchBytes(photo.url);
     expect(photoResponse.response.headers.get('content-type')).toBe('image/jpeg');
     expect(Buffer.compare(Buffer.from(photoResponse.bytes), Buffer.from(jpeg))).toBe(0);
@@ -114,7 +114,7 @@ describe('s3Sink against s3rver behind a SigV4-verifying proxy', () => {
     );
     await s3Sink({ bucket, client: s3.client }).put(pngFigure(1), sinkContext('exec-tamper'));
 
-    const otherKey = stored.url.replace('figure-0.png', 'figure-1.png');
+    const otherKey = stored.url.replace('figure-1.png', 'figure-2.png');
     expect(otherKey).not.toBe(stored.url);
     const forged = await fetch(otherKey);
     expect(forged.status).toBe(403);
@@ -152,12 +152,12 @@ describe('s3Sink against s3rver behind a SigV4-verifying proxy', () => {
     const hostile = '../../../etc/passwd\r\nx-amz-acl: public-read';
     const first = await sink.put(pngFigure(0, hostile), sinkContext('exec-unique-1'));
     const second = await sink.put(pngFigure(0, hostile), sinkContext('exec-unique-2'));
-    const third = await sink.put(pngFigure(1, 'figure-0'), sinkContext('exec-unique-1'));
+    const third = await sink.put(pngFigure(1, 'figure-1'), sinkContext('exec-unique-1'));
     const keys = [first.key, second.key, third.key];
     expect(new Set(keys).size).toBe(3);
     for (const key of keys) {
       expect(key).toMatch(
-        /^team-a\/plots\/\d{4}\/\d{2}\/\d{2}\/exec-unique-[12]\/figure-[01]\.png$/,
+        /^team-a\/plots\/\d{4}\/\d{2}\/\d{2}\/exec-unique-[12]\/figure-[12]\.png$/,
       );
     }
     // All three objects exist side by side.

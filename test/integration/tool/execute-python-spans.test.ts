@@ -4,6 +4,7 @@ import { CodeSandbox } from '../../../src/sandbox/code-sandbox.js';
 import { createSandboxPool } from '../../../src/sandbox/pool.js';
 import { plainPythonBackend } from '../../../src/testing/agentcore-emulator/plain-python.js';
 import { createExecutePythonTool } from '../../../src/tool/execute-python.js';
+import { modelArguments } from '../../../src/tool/tool-input.js';
 import { recordSpans } from '../../support/span-recorder.js';
 
 describe('execute_python spans: exactly one per tool call', () => {
@@ -23,7 +24,7 @@ describe('execute_python spans: exactly one per tool call', () => {
       { toolCallId: 'call-1', context: { user: 'u-1' } },
     );
     await tool.invoke({ code: '1 / 0' }, { toolCallId: 'call-2', context: { user: 'u-1' } });
-    await tool.invoke({ source: 'no code' }, { toolCallId: 'call-3' });
+    await tool.invoke(modelArguments({ source: 'no code' }), { toolCallId: 'call-3' });
     const spans = exporter.getFinishedSpans();
     expect(spans).toHaveLength(2);
     expect(spans[0]?.name).toBe('execute_tool python');
@@ -42,6 +43,24 @@ describe('execute_python spans: exactly one per tool call', () => {
       [A.isError]: true,
       [A.errorType]: 'ZeroDivisionError',
     });
+  });
+
+  it("records the developer's advice the model does not see: a timeout's option, the code-size option", async () => {
+    await using sandbox = new CodeSandbox({
+      backend: plainPythonBackend(),
+      timeoutMs: 300,
+      maxCodeBytes: 64,
+    });
+    const tool = createExecutePythonTool(sandbox);
+    const timedOut = await tool.invoke({ code: 'while True: pass' });
+    expect(timedOut.text).not.toContain('timeoutMs');
+    const tooLong = await tool.invoke({ code: `x = "${'a'.repeat(100)}"` });
+    expect(tooLong.text).not.toContain('maxCodeBytes');
+    const [timeoutSpan, sizeSpan] = exporter.getFinishedSpans();
+    expect(timeoutSpan?.status.message).toMatch(
+      /^TimeoutError: The time limit is the `timeoutMs` option/,
+    );
+    expect(sizeSpan?.status.message).toMatch(/raise the `maxCodeBytes` option of CodeSandbox/);
   });
 
   it('on a CodeSandbox with tracing: false, the tool makes none', async () => {

@@ -14,9 +14,13 @@ describe('admitFigures', () => {
       {
         index: 0,
         stage: 'parse',
-        reason: 'figure 0: a second figure with the same index was refused',
+        reason: 'figure 1: a second figure with the same index was refused',
       },
-      { index: 7, stage: 'parse', reason: 'figure 7: over maxFigures (2), refused' },
+      {
+        index: 7,
+        stage: 'parse',
+        reason: 'figure 8: over the limit of figures per call (maxFigures: 2), refused',
+      },
     ]);
   });
 });

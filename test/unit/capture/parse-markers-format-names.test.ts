@@ -23,8 +23,8 @@ describe('parseFigureMarkers with a format named like an Object.prototype member
       expect(parsed.figures).toEqual([]);
       expect(parsed.fileFigures).toEqual([]);
       expect(parsed.problems).toEqual([
-        { stage: 'parse', index: 0, reason: `figure 0: unknown format ${JSON.stringify(format)}` },
-        { stage: 'parse', index: 0, reason: `figure 0: unknown format ${JSON.stringify(format)}` },
+        { stage: 'parse', index: 0, reason: `figure 1: unknown format ${JSON.stringify(format)}` },
+        { stage: 'parse', index: 0, reason: `figure 1: unknown format ${JSON.stringify(format)}` },
       ]);
     });
   }

@@ -183,10 +183,10 @@ describe('parseFigureMarkers', () => {
         stage: 'parse',
         reason: 'malformed figure-file marker: "index" must be a whole number >= 0',
       },
-      { stage: 'parse', index: 3, reason: 'figure 3: unknown format "gif"' },
-      { stage: 'parse', index: 4, reason: 'figure 4: "width" must be a whole number >= 0' },
-      { stage: 'parse', index: 5, reason: 'figure 5: "title" must be a string' },
-      { stage: 'parse', index: 6, reason: 'figure 6: a figure-file marker carries no data' },
+      { stage: 'parse', index: 3, reason: 'figure 4: unknown format "gif"' },
+      { stage: 'parse', index: 4, reason: 'figure 5: "width" must be a whole number >= 0' },
+      { stage: 'parse', index: 5, reason: 'figure 6: "title" must be a string' },
+      { stage: 'parse', index: 6, reason: 'figure 7: a figure-file marker carries no data' },
     ]);
     // A path in the header is ignored: where the file is comes from the nonce and index alone.
     expect(result.fileFigures).toEqual([{ index: 7, mediaType: 'image/png' }]);
@@ -340,7 +340,7 @@ describe('parseFigureMarkers', () => {
     });
     expect(result.figures.map((captured) => captured.index)).toEqual([0]);
     expect(result.problems).toEqual([
-      { stage: 'parse', index: 1, reason: 'figure 1: 2 KB is over maxFigureBytes (1000 bytes)' },
+      { stage: 'parse', index: 1, reason: 'figure 2: 2 KB is over maxFigureBytes (1000 bytes)' },
     ]);
   });
 
@@ -448,7 +448,7 @@ describe('createFigureMarkerParser', () => {
     expect(stdout).toBe('start end ');
     expect(parser.figures.map((captured) => captured.index)).toEqual([1]);
     expect(parser.problems).toEqual([
-      { stage: 'parse', index: 0, reason: 'figure 0: 5.9 MB is over maxFigureBytes (100 bytes)' },
+      { stage: 'parse', index: 0, reason: 'figure 1: 5.9 MB is over maxFigureBytes (100 bytes)' },
     ]);
   });
 
@@ -492,14 +492,18 @@ describe('createFigureMarkerParser with maxFigures', () => {
       {
         stage: 'parse',
         index: 0,
-        reason: 'figure 0: a second figure with the same index was refused',
+        reason: 'figure 1: a second figure with the same index was refused',
       },
       {
         stage: 'parse',
         index: 0,
-        reason: 'figure 0: a second figure with the same index was refused',
+        reason: 'figure 1: a second figure with the same index was refused',
       },
-      { stage: 'parse', index: 7, reason: 'figure 7: over maxFigures (2), refused' },
+      {
+        stage: 'parse',
+        index: 7,
+        reason: 'figure 8: over the limit of figures per call (maxFigures: 2), refused',
+      },
     ]);
   });
 
@@ -509,7 +513,11 @@ describe('createFigureMarkerParser with maxFigures', () => {
     const header = figure(1).slice(0, figure(1).lastIndexOf(':') + 1);
     expect(parser.push(header)).toBe('');
     expect(parser.problems).toEqual([
-      { stage: 'parse', index: 1, reason: 'figure 1: over maxFigures (1), refused' },
+      {
+        stage: 'parse',
+        index: 1,
+        reason: 'figure 2: over the limit of figures per call (maxFigures: 1), refused',
+      },
     ]);
     // Its data streams through without being read or held: no second problem, output exact.
     for (let chunk = 0; chunk < 100; chunk++) parser.push('A'.repeat(64 * 1024));
@@ -526,7 +534,7 @@ describe('createFigureMarkerParser with maxFigures', () => {
     );
     expect(result.figures.map((captured) => captured.index)).toEqual([0, 1]);
     expect(result.problems).toEqual([
-      { stage: 'parse', index: 0, reason: 'figure 0: the image data is not a PNG image' },
+      { stage: 'parse', index: 0, reason: 'figure 1: the image data is not a PNG image' },
     ]);
   });
 

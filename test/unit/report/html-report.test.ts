@@ -403,7 +403,7 @@ describe('renderHtmlReport', () => {
 
   it('reads figures a sink wrote to files, and says why when it cannot', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sandplot-report-'));
-    const path = join(dir, 'figure-0.png');
+    const path = join(dir, 'figure-1.png');
     await writeFile(path, tinyPng);
     const onDisk = withoutBytes(
       pngFigure({ sink: 'local-dir', url: pathToFileURL(path).href, path }),
@@ -415,7 +415,7 @@ describe('renderHtmlReport', () => {
     const embedded = images(html);
     expect(embedded).toHaveLength(2);
     for (const image of embedded) expect(Buffer.compare(image.bytes, Buffer.from(tinyPng))).toBe(0);
-    expect(html).toContain('local-dir sink, file figure-0.png');
+    expect(html).toContain('local-dir sink, file figure-1.png');
     expect(html).toMatch(/Not shown: could not read [^<]*gone\.png: ENOENT/);
     expect(html).toMatch(/has \d+ bytes, but the stored figure had 5; the file changed since/);
   });

@@ -33,7 +33,7 @@ describe('collectFigures with images the backend received out of band', () => {
       expect.objectContaining({
         index: 1,
         stage: 'capture',
-        reason: expect.stringMatching(/^figure 1: /),
+        reason: expect.stringMatching(/^figure 2: /),
       }),
     ]);
   });
@@ -55,7 +55,12 @@ describe('collectFigures with images the backend received out of band', () => {
     );
     expect(figures).toHaveLength(2);
     expect(problems).toEqual([
-      expect.objectContaining({ index: 2, reason: expect.stringMatching(/over maxFigures/) }),
+      expect.objectContaining({
+        index: 2,
+        reason: expect.stringMatching(
+          /^figure 3: over the limit of figures per call \(maxFigures: 2\)/,
+        ),
+      }),
     ]);
   });
 });

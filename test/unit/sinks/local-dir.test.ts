@@ -31,11 +31,11 @@ describeImageSinkContract('localDirSink', async () => {
 });
 
 describe('localDirSink', () => {
-  it('writes the bytes to {executionId}-figure-{index}.{ext}, creating the folder', async () => {
+  it('writes the bytes to {executionId}-figure-{index + 1}.{ext} (figure 1 for index 0), creating the folder', async () => {
     const dir = join(await mkdtemp(join(tmpdir(), 'sandplot-sink-')), 'nested', 'figures');
     const sink = localDirSink({ dir });
     const stored = await sink.put(
-      { index: 1, mediaType: 'image/png', data: tinyPng, title: '../../etc/evil' },
+      { index: 0, mediaType: 'image/png', data: tinyPng, title: '../../etc/evil' },
       { executionId: 'e1', reportProblem },
     );
     expect(stored.path).toBe(join(dir, 'e1-figure-1.png'));
@@ -61,7 +61,7 @@ describe('localDirSink', () => {
       { index: 1, mediaType: 'image/jpeg', data: jpeg },
       { executionId: 'x', reportProblem },
     );
-    expect((await readdir(dir)).sort()).toEqual(['x-figure-0.svg', 'x-figure-1.jpg']);
+    expect((await readdir(dir)).sort()).toEqual(['x-figure-1.svg', 'x-figure-2.jpg']);
   });
 
   it('fails with a SinkError naming the path and the option when the folder cannot be made', async () => {

@@ -37,7 +37,7 @@ async function failureOf(error: unknown, options: Partial<S3SinkOptions> = {}): 
   return caught as SinkError;
 }
 
-const key = /s3:\/\/reports\/figures\/\d{4}\/\d{2}\/\d{2}\/exec-mock\/figure-2\.png/;
+const key = /s3:\/\/reports\/figures\/\d{4}\/\d{2}\/\d{2}\/exec-mock\/figure-3\.png/;
 
 describe('s3Sink error mapping', () => {
   it('AccessDenied: names bucket and key, points at credentials and s3:PutObject', async () => {
@@ -178,7 +178,7 @@ describe('s3Sink error mapping', () => {
       Key: stored.key,
       Body: svg,
       ContentType: 'image/svg+xml',
-      ContentDisposition: 'attachment; filename="figure-0.svg"',
+      ContentDisposition: 'attachment; filename="figure-1.svg"',
       CacheControl: 'private, max-age=60',
       ServerSideEncryption: 'aws:kms',
       SSEKMSKeyId: 'alias/figures',
@@ -192,10 +192,10 @@ describe('s3Sink error mapping', () => {
     });
     // The body is the bytes themselves, not a stream.
     expect(input?.Body).toBeInstanceOf(Uint8Array);
-    expect(stored.key).toMatch(/^\d{4}\/\d{2}\/\d{2}\/exec-1\/figure-0\.svg$/);
+    expect(stored.key).toMatch(/^\d{4}\/\d{2}\/\d{2}\/exec-1\/figure-1\.svg$/);
     // Presigned against the real AWS endpoint for the client's region.
     expect(stored.url).toMatch(
-      /^https:\/\/reports\.s3\.eu-west-1\.amazonaws\.com\/\d{4}\/\d{2}\/\d{2}\/exec-1\/figure-0\.svg\?.*X-Amz-Signature=/,
+      /^https:\/\/reports\.s3\.eu-west-1\.amazonaws\.com\/\d{4}\/\d{2}\/\d{2}\/exec-1\/figure-1\.svg\?.*X-Amz-Signature=/,
     );
   });
 });

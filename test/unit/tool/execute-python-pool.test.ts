@@ -9,6 +9,7 @@ import type { PoolExecuteOptions } from '../../../src/sandbox/pool.js';
 import { createExecutePythonTool } from '../../../src/tool/execute-python.js';
 import { forgetFigureLedger, getFigureLedger } from '../../../src/tool/figure-ledger.js';
 import { isExecutePythonPool } from '../../../src/tool/pool-target.js';
+import { modelArguments } from '../../../src/tool/tool-input.js';
 import type { ExecutionResult, StoredFigure } from '../../../src/types/index.js';
 import { tinyPng } from '../../support/png.js';
 
@@ -153,7 +154,7 @@ describe('createExecutePythonTool on a pool', () => {
       );
       expect(pool.calls).toHaveLength(0);
       // Bad input is still answered as bad input first.
-      expect((await tool.invoke({ source: 'x' })).errorCode).toBe('INVALID_INPUT');
+      expect((await tool.invoke(modelArguments({ source: 'x' }))).errorCode).toBe('INVALID_INPUT');
     } finally {
       process.off('warning', listener);
     }

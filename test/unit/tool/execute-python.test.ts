@@ -1,14 +1,17 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { localBackend } from '../../../src/backends/local.js';
 import {
   BackendError,
   ConfigError,
   InvalidInputError,
   SandplotError,
 } from '../../../src/errors/index.js';
+import { CodeSandbox } from '../../../src/sandbox/code-sandbox.js';
 import { createExecutePythonTool } from '../../../src/tool/execute-python.js';
 import { getFigureLedger, renderFigureLinks } from '../../../src/tool/figure-ledger.js';
+import { modelArguments } from '../../../src/tool/tool-input.js';
 import type { ExecuteOptions, ExecutionResult, StoredFigure } from '../../../src/types/index.js';
 import { tinyPng } from '../../support/png.js';
 
@@ -102,7 +105,7 @@ describe('createExecutePythonTool: bad input', () => {
     ['not an object', 'print(1)'],
   ])('answers %s with an error result and does not run anything', async (_, input) => {
     const sandbox = scriptedSandbox();
-    const output = await createExecutePythonTool(sandbox).invoke(input);
+    const output = await createExecutePythonTool(sandbox).invoke(modelArguments(input));
     expect(output.isError).toBe(true);
     expect(output.errorCode).toBe('INVALID_INPUT');
     expect(output.text).toMatch(/^Invalid input for execute_python: .*code/);
@@ -114,7 +117,40 @@ describe('createExecutePythonTool: bad input', () => {
     const sandbox = scriptedSandbox(new InvalidInputError('The code is 9 bytes, over the limit.'));
     const output = await createExecutePythonTool(sandbox).invoke({ code: 'print(1)' });
     expect(output).toMatchObject({ isError: true, errorCode: 'INVALID_INPUT', images: [] });
-    expect(output.text).toMatch(/over the limit/);
+    expect(output.text).toMatch(/over the limit\. Call it again/);
+    expect(output.text).not.toContain('..');
+  });
+
+  it('tells the model what it can do about over-long code; the option is for the developer', async () => {
+    // A real CodeSandbox: the size is checked before any session starts, so no Python runs.
+    const sandbox = new CodeSandbox({ backend: localBackend(), maxCodeBytes: 100 });
+    const output = await createExecutePythonTool(sandbox).invoke({
+      code: `x = ${'1'.repeat(200)}`,
+    });
+    expect(output).toMatchObject({ isError: true, errorCode: 'INVALID_INPUT' });
+    expect(output.text).toBe(
+      'The code is 204 bytes, over the limit of 100 bytes for one call, so it did not run. Send shorter code: split the work into several calls (variables and files persist between them), and do not paste large data into the code; read it from the files in the working directory instead.',
+    );
+    // Nothing the model cannot act on: no option names, no code spans, no doubled period.
+    expect(output.text).not.toMatch(/maxCodeBytes|writeFiles|Raise|option|`|\.\./);
+    expect(InvalidInputError.isInstance(output.error)).toBe(true);
+    expect(output.error?.message).toMatch(/raise the `maxCodeBytes` option of CodeSandbox/);
+    const blank = await createExecutePythonTool(sandbox).invoke({ code: '   ' });
+    expect(blank.text).toBe(
+      'The code is empty, so nothing ran. Call the tool again with the Python code to run in "code".',
+    );
+    await sandbox.close();
+  });
+
+  it('types its input as { code, description? } and still checks it at run time', async () => {
+    const sandbox = scriptedSandbox();
+    const tool = createExecutePythonTool(sandbox);
+    // @ts-expect-error a bare string is not the tool's input (the compiler says so)
+    const output = await tool.invoke('print(1)');
+    expect(output).toMatchObject({ isError: true, errorCode: 'INVALID_INPUT' });
+    // @ts-expect-error neither is code that is not a string
+    expect((await tool.invoke({ code: 42 })).errorCode).toBe('INVALID_INPUT');
+    expect(sandbox.calls).toHaveLength(0);
   });
 });
 
@@ -126,9 +162,11 @@ describe('createExecutePythonTool: sandbox failures', () => {
     const output = await createExecutePythonTool(sandbox).invoke({ code: 'print(1)' });
     expect(output.isError).toBe(true);
     expect(output.errorCode).toBe('BACKEND_FAILED');
-    expect(output.text).toMatch(
-      /sandbox failed \(BACKEND_FAILED\).*503.*not a problem in your code/s,
+    expect(output.text).toBe(
+      'The Python sandbox failed (BACKEND_FAILED) and the code did not run. This is not a problem in your code; trying again later may work.',
     );
+    // The developer's message (what failed, which option fixes it) stays on the error object.
+    expect(output.error?.message).toBe('AgentCore answered 503.');
   });
 
   it("rethrows with onSandboxError 'throw', on abort, and for errors that are not sandplot's", async () => {
@@ -244,8 +282,9 @@ describe('createExecutePythonTool: output text', () => {
     expect(first.text).toMatch(/^The code ran without printing anything\./);
     const second = await tool.invoke({ code: 'x' });
     expect(second.text).toContain(
-      '- figure 3, "Chart 1", 1000×600 px, not attached as an image: the image sink kept no bytes',
+      '- figure 3, "Chart 1", 1000×600 px, not attached as an image: the image sink kept no bytes to attach',
     );
+    expect(second.text).not.toContain('imagesForModel');
     expect(second.text).toContain('https://bucket.s3.amazonaws.com/f.png?X-Amz-Signature=abc');
     expect(second.figures.map((entry) => entry.label)).toEqual(['figure 3']);
     expect(tool.figures.map((entry) => entry.label)).toEqual(['figure 1', 'figure 2', 'figure 3']);
@@ -281,6 +320,42 @@ describe('createExecutePythonTool: output text', () => {
     expect(text).toContain('Figures not delivered:');
     expect(text).toContain('- figure #2 of this call: store failed (sink s3): Access Denied');
     expect(text).toContain('- a figure: capture failed: figure too large (12 MB)');
+  });
+
+  it("gives the model what a sink failed at, not the sink's advice to the developer", async () => {
+    const reason =
+      's3Sink timed out after 300 ms uploading figure 2 to s3://figures/2026/12/05/e/figure-2.png. Raise the `timeoutMs` option or check the network path to S3.';
+    const output = await createExecutePythonTool(
+      scriptedSandbox(
+        result({
+          figures: [figure(0)],
+          problems: [{ index: 1, stage: 'store', sink: 's3', reason }],
+        }),
+      ),
+    ).invoke({ code: 'x' });
+    expect(
+      output.text.endsWith(
+        '\n- figure #2 of this call: store failed (sink s3): s3Sink timed out after 300 ms uploading figure 2 to s3://figures/2026/12/05/e/figure-2.png.',
+      ),
+    ).toBe(true);
+    expect(output.text).not.toMatch(/Raise|timeoutMs|option|`/);
+    expect(output.result?.problems[0]?.reason).toBe(reason);
+  });
+
+  it("ends a file's store reason at its first sentence, not inside the file's quoted name", async () => {
+    const reason =
+      '"out/notes. Final.csv": localDirSink could not write out/notes-final: EACCES: permission denied. Check that the `dir` option names a writable folder.';
+    const output = await createExecutePythonTool(
+      scriptedSandbox(
+        result({
+          problems: [{ path: 'out/notes. Final.csv', stage: 'store', sink: 'local-dir', reason }],
+        }),
+      ),
+    ).invoke({ code: 'x' });
+    expect(output.text.split('\n').at(-1)).toBe(
+      '- file "out/notes. Final.csv": store failed (sink local-dir): "out/notes. Final.csv": localDirSink could not write out/notes-final: EACCES: permission denied.',
+    );
+    expect(output.text).not.toMatch(/Check|`dir`|option/);
   });
 
   it('says when the session was restarted', async () => {
@@ -427,7 +502,7 @@ describe('hostile titles, output and budgets', () => {
       figure(index, {
         title: index === 10 ? `T${'t'.repeat(1_000_000)}` : `Chart ${index + 1}`,
         sink: 's3',
-        url: `https://bucket.s3.amazonaws.com/e/figure-${index}.png?X-Amz-Signature=${'ab'.repeat(32)}`,
+        url: `https://bucket.s3.amazonaws.com/e/figure-${index + 1}.png?X-Amz-Signature=${'ab'.repeat(32)}`,
         data: undefined,
         chart: longChart,
       }),
