@@ -18,13 +18,14 @@ const rawText: Plugin = {
   },
 };
 
-// The agent frameworks the adapters import (optional peers), and the entry that needs each.
+// The optional peers the entries import (agent frameworks, node-redis), and the entry that needs each.
 const optionalPeers: Record<string, string> = {
   '@strands-agents/sdk': 'sandplot/strands',
   '@langchain/core': 'sandplot/langchain',
   '@modelcontextprotocol/sdk': 'sandplot/mcp',
   '@openai/agents': 'sandplot/openai-agents',
   ai: 'sandplot/ai',
+  redis: 'sandplot/redis',
 };
 const peerNames = Object.keys(optionalPeers);
 const peerOf = (specifier: string) =>

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { createClient } from 'redis';
 import { z } from 'zod';
-import { ConfigError, errorMessage, SessionStoreError } from '../errors/index.js';
+import { errorMessage, SessionStoreError } from '../errors/index.js';
 import { throwIfAborted } from '../internal/abort.js';
 import { parseOptions } from '../internal/parse-options.js';
 import { objectWithMethod } from '../internal/plugin-schema.js';
@@ -87,32 +88,23 @@ export function redisSessionStore(options: RedisSessionStoreOptions): RedisSessi
     options,
     'redisSessionStore options',
   );
-  const { url, client } = resolved;
-  const makeClient =
-    client === undefined
-      ? () => ownClient(url as string, resolved.connectTimeoutMs, resolved.commandTimeoutMs)
-      : undefined;
-  return new RedisStore(client, makeClient, resolved.keyPrefix, resolved.connectTimeoutMs);
+  const client =
+    resolved.client ??
+    ownClient(resolved.url as string, resolved.connectTimeoutMs, resolved.commandTimeoutMs);
+  return new RedisStore(
+    client,
+    resolved.client === undefined,
+    resolved.keyPrefix,
+    resolved.connectTimeoutMs,
+  );
 }
 
-/**
- * A node-redis client for `url`. `redis` is loaded here, at the first command, so that
- * `sandplot/redis` loads without it (a caller with its own `client` does not need it).
- */
-async function ownClient(
+/** A node-redis client for `url`, which the store connects on first use and closes. */
+function ownClient(
   url: string,
   connectTimeoutMs: number,
   commandTimeoutMs: number,
-): Promise<RedisClientLike> {
-  let createClient: typeof import('redis').createClient;
-  try {
-    ({ createClient } = await import('redis'));
-  } catch (error) {
-    throw new ConfigError(
-      `redisSessionStore({ url }) needs the \`redis\` package (node-redis 5 or 6), an optional peer dependency of sandplot that could not be loaded: ${errorMessage(error)}. Install it (\`npm install redis\`), or give your own client as \`client\`.`,
-      { code: 'BACKEND_UNAVAILABLE', cause: error },
-    );
-  }
+): RedisClientLike {
   const client = createClient({
     url,
     // Calls fail at once while Redis is away instead of waiting in a queue: the pool turns
@@ -132,24 +124,17 @@ async function ownClient(
 
 class RedisStore implements RedisSessionStore {
   readonly name = 'redis';
-  /** Undefined until the first command when the store makes its own client from `url`. */
-  #client: RedisClientLike | undefined;
-  /** Makes the client from `url`; undefined for a client given by the caller (never closed here). */
-  readonly #makeClient: (() => Promise<RedisClientLike>) | undefined;
-  #making: Promise<RedisClientLike> | undefined;
+  readonly #client: RedisClientLike;
+  /** The store made the client (from `url`), so it closes it; a caller's client stays open. */
+  readonly #owned: boolean;
   readonly #prefix: string;
   readonly #connectTimeoutMs: number;
   #connecting: Promise<unknown> | undefined;
   #closed = false;
 
-  constructor(
-    client: RedisClientLike | undefined,
-    makeClient: (() => Promise<RedisClientLike>) | undefined,
-    prefix: string,
-    connectTimeoutMs: number,
-  ) {
+  constructor(client: RedisClientLike, owned: boolean, prefix: string, connectTimeoutMs: number) {
     this.#client = client;
-    this.#makeClient = makeClient;
+    this.#owned = owned;
     this.#prefix = prefix;
     this.#connectTimeoutMs = connectTimeoutMs;
   }
@@ -253,13 +238,12 @@ class RedisStore implements RedisSessionStore {
   }
 
   rateLimiter(name: string, options: StoreRateLimiterOptions): StoreRateLimiter {
-    let limiter: StoreRateLimiter | undefined;
+    const limiter = redisRateLimiter(this.#client, this.#prefix, name, options, (error) =>
+      this.#failure('take a rate limiter token', error),
+    );
     return {
       take: async (abortSignal) => {
-        const client = await this.#connected('take a rate limiter token');
-        limiter ??= redisRateLimiter(client, this.#prefix, name, options, (error) =>
-          this.#failure('take a rate limiter token', error),
-        );
+        await this.#connected('take a rate limiter token');
         return limiter.take(abortSignal);
       },
     };
@@ -268,9 +252,7 @@ class RedisStore implements RedisSessionStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#makeClient === undefined || this.#client === undefined || !this.#client.isOpen) {
-      return;
-    }
+    if (!this.#owned || !this.#client.isOpen) return;
     const client = this.#client as unknown as {
       close?: () => Promise<unknown>;
       quit?: () => Promise<unknown>;
@@ -299,17 +281,6 @@ class RedisStore implements RedisSessionStore {
     }
   }
 
-  /** The client made from `url`, once (`redis` is loaded then). */
-  async #made(): Promise<RedisClientLike> {
-    if (this.#making === undefined) {
-      const makeClient = this.#makeClient as () => Promise<RedisClientLike>;
-      this.#making = makeClient();
-    }
-    const client = await this.#making;
-    this.#client = client;
-    return client;
-  }
-
   /** The client, connected on first use; afterwards it reconnects by itself. */
   async #connected(what: string): Promise<RedisClientLike> {
     if (this.#closed) {
@@ -318,7 +289,7 @@ class RedisStore implements RedisSessionStore {
         `The Redis session store was closed; it cannot ${what}.`,
       );
     }
-    const client = this.#client ?? (await this.#made());
+    const client = this.#client;
     if (client.isReady) return client;
     if (!client.isOpen) {
       this.#connecting ??= client.connect().finally(() => {
