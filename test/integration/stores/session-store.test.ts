@@ -121,13 +121,16 @@ describe.each(stores)('%s', (_name, makeStore) => {
       ),
     );
     times.sort((first, second) => first - second);
+    // rate + burst = 11, plus one: a take is timed when its caller runs, which a busy event loop
+    // delays. Two limiters each on their own would let about 16 through in one second.
     for (const time of times) {
       expect(
         times.filter((other) => other >= time && other < time + 1000).length,
-      ).toBeLessThanOrEqual(11);
+      ).toBeLessThanOrEqual(12);
     }
-    // 16 takes at 10/s after a burst of 1: about 1.5 s.
-    expect(times.at(-1)).toBeGreaterThan(1300);
+    // 16 takes at 10/s after a burst of 1: about 1.5 s (1.3 s at least with Redis, whose
+    // windows start on the clock's tenths of a second); each on its own: about 0.7 s.
+    expect(times.at(-1)).toBeGreaterThan(1200);
     expect(waits).toBeGreaterThan(0);
   });
 });
