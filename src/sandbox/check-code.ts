@@ -21,7 +21,7 @@ export function checkCode(
   const bytes = Buffer.byteLength(code, 'utf8');
   if (bytes > maxCodeBytes) {
     throw new InvalidInputError(
-      `The code is ${bytes} bytes, over the limit of ${maxCodeBytes}: raise the \`maxCodeBytes\` option (of CodeSandbox or createSandboxPool), or give the data to the sandbox as a file with writeFiles().`,
+      `The code is ${bytes} bytes, over the limit of ${maxCodeBytes}: raise the \`maxCodeBytes\` option of CodeSandbox (or createSandboxPool), or give the data to the sandbox as a file with writeFiles().`,
       {
         modelMessage: `The code is ${bytes} bytes, over the limit of ${maxCodeBytes} bytes for one call, so it did not run. Send shorter code: split the work into several calls (variables and files persist between them), and do not paste large data into the code; read it from the files in the working directory instead.`,
       },
