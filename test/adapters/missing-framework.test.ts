@@ -16,6 +16,8 @@ const adapters = [
   ['sandplot/ai', 'aiSdkTool', 'ai'],
   ['sandplot/mcp', 'createMcpServer', '@modelcontextprotocol/sdk'],
   ['sandplot/openai-agents', 'openAIAgentsTool', '@openai/agents'],
+  // Not an adapter, but an entry with an optional peer all the same (node-redis).
+  ['sandplot/redis', 'redisSessionStore', 'redis'],
 ] as const;
 
 let project: string;
@@ -39,7 +41,8 @@ async function node(args: string[]): Promise<Run> {
 beforeAll(async () => {
   assertBuildIsCurrent();
   // A project with sandplot installed (a copy of the built package, so that Node looks for the
-  // frameworks here and not in this repository) and zod, its one dependency these entries load.
+  // frameworks here and not in this repository) and zod and rate-limiter-flexible, the
+  // dependencies these entries load.
   project = await mkdtemp(join(tmpdir(), 'sandplot-no-framework-'));
   const installed = join(project, 'node_modules', 'sandplot');
   await mkdir(installed, { recursive: true });
@@ -48,7 +51,12 @@ beforeAll(async () => {
     recursive: true,
     filter: (path) => !path.endsWith('.map') && !path.endsWith('.ts'),
   });
-  await symlink(join(root, 'node_modules', 'zod'), join(project, 'node_modules', 'zod'));
+  for (const dependency of ['zod', 'rate-limiter-flexible']) {
+    await symlink(
+      join(root, 'node_modules', dependency),
+      join(project, 'node_modules', dependency),
+    );
+  }
   await writeFile(join(project, 'package.json'), '{ "type": "module" }');
 });
 
