@@ -14,7 +14,14 @@ import { type InvokeTool, OutputLostError } from './invoke-outcomes.js';
 import { RemoteSession } from './remote-session.js';
 import * as sessionCommands from './session-commands.js';
 import * as sessionFiles from './session-files.js';
-import { createStartToken, probeCode, readProbe, withStartRecord } from './started-marker.js';
+import {
+  createFreshMark,
+  createStartToken,
+  probeCode,
+  readProbe,
+  takeFreshMark,
+  withStartRecord,
+} from './started-marker.js';
 import { resourceFigures } from './stream-result.js';
 
 /**
@@ -24,6 +31,8 @@ import { resourceFigures } from './stream-result.js';
  */
 export class AgentCoreSession implements BackendSession {
   readonly #remote: RemoteSession;
+  /** The service session in which code last ran to its start record: its interpreter has state. */
+  #ranIn: string | undefined;
 
   constructor(config: AgentCoreSessionConfig) {
     this.#remote = new RemoteSession(config);
@@ -50,22 +59,29 @@ export class AgentCoreSession implements BackendSession {
   async runCode(code: string, options: BackendRunOptions): Promise<AgentCoreRunResult> {
     const deadline = callDeadline(options.timeoutMs, options.abortSignal);
     const token = createStartToken();
+    const freshMark = createFreshMark();
     try {
       const outcome = await this.#remote.invoke(
         'executeCode',
-        { language: 'python', code: withStartRecord(code, token) },
+        { language: 'python', code: withStartRecord(code, token, freshMark) },
         deadline.signal,
         { safety: { started: (probe, signal) => this.#started(probe, token, signal) } },
       );
-      if (outcome.stdout.length > 0) options.onStdout(outcome.stdout);
+      const { fresh, stdout } = takeFreshMark(outcome.stdout, freshMark);
+      if (stdout.length > 0) options.onStdout(stdout);
       if (outcome.stderr.length > 0) options.onStderr(outcome.stderr);
       const result: AgentCoreRunResult = { exitCode: outcome.exitCode };
       const figures = [...outcome.figures, ...resourceFigures(outcome.resources)];
       if (figures.length > 0) result.figures = figures;
-      if (this.#remote.takeRestarted()) result.sessionRestarted = true;
+      const restarted = this.#remote.takeRestarted();
+      // A new interpreter in the session that already ran code: the old one died (os._exit, a
+      // segfault, out of memory) and the service replaced it silently, variables and all.
+      if (restarted || (fresh && this.#ranIn === this.#remote.id)) result.sessionRestarted = true;
+      this.#ranIn = this.#remote.id;
       return result;
     } catch (error) {
       if (error instanceof OutputLostError) {
+        if (!error.sessionLost) this.#ranIn = this.#remote.id;
         return error.sessionLost
           ? {
               exitCode: null,

@@ -20,17 +20,26 @@ export const STARTED_FOLDER = '.sandplot/started';
 
 const MODULE = '_sandplot_agentcore';
 
-/** Binds `d`, the marker folder, in the throwaway namespace of the statements below. */
+/**
+ * Binds `d`, the marker folder, in the throwaway namespace of the statements below, and `fresh`:
+ * whether this interpreter had not run one of them before.
+ */
 const FOLDER_SOURCE = `import os, sys, types
 m = sys.modules.get('${MODULE}')
-if m is None:
+fresh = m is None
+if fresh:
     m = types.ModuleType('${MODULE}')
     m.base = os.getcwd()
     sys.modules['${MODULE}'] = m
 d = os.path.join(m.base, ${JSON.stringify(STARTED_FOLDER)})
 `;
 
-const RECORD_SOURCE = `${FOLDER_SOURCE}os.makedirs(d, exist_ok=True)
+// A new interpreter says so first thing on stdout (MARK, stripped by the host): the service
+// replaces an interpreter that died inside a session without telling the client.
+const RECORD_SOURCE = `${FOLDER_SOURCE}if fresh and MARK:
+    sys.stdout.write(MARK + '\\n')
+    sys.stdout.flush()
+os.makedirs(d, exist_ok=True)
 old = sorted(os.scandir(d), key=lambda e: e.stat(follow_symlinks=False).st_mtime_ns)
 for e in old[:max(0, len(old) - ${KEPT_MARKERS - 1})]:
     try:
@@ -40,7 +49,12 @@ for e in old[:max(0, len(old) - ${KEPT_MARKERS - 1})]:
 open(os.path.join(d, TOKEN), 'w').close()
 `;
 
-const PROBE_SOURCE = `${FOLDER_SOURCE}print(MARK + ('started' if os.path.exists(os.path.join(d, TOKEN)) else 'absent'))
+// The probe only looks: it leaves a new interpreter new, so the call repeated after it still
+// reports the replacement.
+const PROBE_SOURCE = `import os, sys
+m = sys.modules.get('${MODULE}')
+d = os.path.join(m.base if m is not None else os.getcwd(), ${JSON.stringify(STARTED_FOLDER)})
+print(MARK + ('started' if os.path.exists(os.path.join(d, TOKEN)) else 'absent'))
 `;
 
 /** A fresh marker token: 32 lowercase hex characters. */
@@ -56,10 +70,28 @@ function throwaway(source: string, token: string, mark = ''): string {
 
 /**
  * `code` preceded by the statement that records its start. When the record cannot be written
- * the statement raises, and the user's code does not run: never run without a record.
+ * the statement raises, and the user's code does not run: never run without a record. With
+ * `freshMark`, an interpreter running its first such statement prints that mark on a line of its
+ * own before anything else (see {@link takeFreshMark}).
  */
-export function withStartRecord(code: string, token: string): string {
-  return `${throwaway(RECORD_SOURCE, token)}${code}`;
+export function withStartRecord(code: string, token: string, freshMark = ''): string {
+  return `${throwaway(RECORD_SOURCE, token, freshMark)}${code}`;
+}
+
+/** A mark for {@link withStartRecord}, new for each call so earlier output cannot carry it. */
+export function createFreshMark(): string {
+  return `@@sandplot-fresh-${randomBytes(8).toString('hex')}@@`;
+}
+
+/**
+ * Whether stdout starts with the fresh-interpreter mark, and stdout without it. The mark is
+ * printed before the user's code runs, so it can only be at the start.
+ */
+export function takeFreshMark(stdout: string, mark: string): { fresh: boolean; stdout: string } {
+  const line = `${mark}\n`;
+  return stdout.startsWith(line)
+    ? { fresh: true, stdout: stdout.slice(line.length) }
+    : { fresh: false, stdout };
 }
 
 /** Code that prints whether the code of `token` started (read back by `readProbe`). */

@@ -13,10 +13,4 @@ afterAll(async () => {
   await emulator?.close();
 });
 
-describeBackendContract('agentCoreBackend() on the emulator', () => emulatorBackend(emulator), {
-  knownGaps: {
-    'lost-session':
-      'when the interpreter dies (os._exit) the service replaces it on the next call; the backend ' +
-      'does not notice, so variables vanish without crashed or sessionRestarted',
-  },
-});
+describeBackendContract('agentCoreBackend() on the emulator', () => emulatorBackend(emulator));

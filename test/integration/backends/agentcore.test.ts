@@ -165,6 +165,31 @@ describe('agentCoreBackend sessions', () => {
     }
   });
 
+  it('says so when the interpreter died and the service replaced it inside the same session', async () => {
+    const backend = await session();
+    try {
+      const first = runOptions();
+      const started = await backend.runCode('x = 5\nprint("first")', first.options);
+      // The first interpreter of a session is new, not a replacement; the host's mark never shows.
+      expect(started.sessionRestarted).toBeUndefined();
+      expect(first.output.stdout).toBe('first\n');
+      const sessionId = backend.id;
+      const crashed = await backend.runCode('import os\nos._exit(3)', runOptions().options);
+      expect(crashed.exitCode).not.toBe(0);
+      const { output, options } = runOptions();
+      const next = await backend.runCode('print(globals().get("x"))', options);
+      expect(backend.id).toBe(sessionId);
+      expect(output.stdout).toBe('None\n');
+      expect(next.sessionRestarted).toBe(true);
+      const after = runOptions();
+      const settled = await backend.runCode('print("again")', after.options);
+      expect(settled.sessionRestarted).toBeUndefined();
+      expect(after.output.stdout).toBe('again\n');
+    } finally {
+      await backend.close();
+    }
+  });
+
   it('retries throttling and server errors, in HTTP answers and in the stream', async () => {
     const backend = await session({ maxRetries: 2 });
     try {
