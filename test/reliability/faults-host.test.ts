@@ -11,7 +11,7 @@ import {
   descendantsOf,
   type HostProcess,
   startHostProcess,
-  stillRunning,
+  stillRunningAfter,
 } from '../support/host-process.js';
 import { recordCase } from './support/case-ledger.js';
 import { plotCode, storedFigures, undeliveredFigures } from './support/figure-count.js';
@@ -145,7 +145,7 @@ describe('faults: the host and the sandboxed process', () => {
         const ends = await Promise.all(
           hosts.map((host, index) => signal(host, signals[index] as NodeJS.Signals)),
         );
-        const survivors = await stillRunning(sandboxes.flat());
+        const survivors = await stillRunningAfter(sandboxes.flat(), 2_000);
         const foldersLeft = (await folders()).length;
         const endedBySignal = ends.filter(
           ({ exit }, index) => exit.signal === signals[index] && exit.code === null,

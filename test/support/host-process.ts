@@ -120,6 +120,24 @@ export async function descendantsOf(pid: number): Promise<ProcessIdentity[]> {
   return found;
 }
 
+/**
+ * The processes of `identities` still running once `graceMs` has passed (or none are left):
+ * SIGKILL is delivered at once, but the kernel tears a large process down in its own time, and
+ * a busy machine can take a moment before the process is gone.
+ */
+export async function stillRunningAfter(
+  identities: ProcessIdentity[],
+  graceMs: number,
+): Promise<ProcessIdentity[]> {
+  const deadline = Date.now() + graceMs;
+  let running = await stillRunning(identities);
+  while (running.length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    running = await stillRunning(running);
+  }
+  return running;
+}
+
 /** The processes of `identities` that still run (same pid, same start time). */
 export async function stillRunning(identities: ProcessIdentity[]): Promise<ProcessIdentity[]> {
   const running: ProcessIdentity[] = [];

@@ -7,7 +7,7 @@ import { defaultCacheDir } from '../../../src/backends/local/font-cache.js';
 import { CodeSandbox } from '../../../src/sandbox/code-sandbox.js';
 import { type AgentCoreEmulator, startAgentCoreEmulator } from '../../../src/testing.js';
 import { emulatorBackend } from '../../support/agentcore-clients.js';
-import { descendantsOf, startHostProcess, stillRunning } from '../../support/host-process.js';
+import { descendantsOf, startHostProcess, stillRunningAfter } from '../../support/host-process.js';
 
 /** Waits until `check` holds or `timeoutMs` passes; returns whether it held. */
 async function eventually(check: () => boolean, timeoutMs: number): Promise<boolean> {
@@ -98,7 +98,7 @@ describe('sessions are stopped when the host process is signalled', () => {
 
       host.child.kill('SIGTERM');
       expect(await host.exited).toEqual({ code: null, signal: 'SIGTERM' });
-      expect(await stillRunning(sandboxProcesses)).toEqual([]);
+      expect(await stillRunningAfter(sandboxProcesses, 2_000)).toEqual([]);
       // tsx keeps its cache there too; only the session folder matters.
       const left = await readdir(temporary);
       expect(left.filter((name) => name.startsWith('sandplot-local-'))).toEqual([]);
