@@ -9,8 +9,9 @@ import {
 } from '@aws-sdk/client-bedrock-agentcore';
 import { BackendError, ConfigError, SessionError } from '../../errors/index.js';
 import { abortedError } from '../../internal/abort.js';
+import { sleep } from '../../internal/sleep.js';
 import type { AgentCoreSessionConfig } from './agentcore-session-types.js';
-import { backoffDelayMs, sleep } from './backoff.js';
+import { backoffDelayMs } from './backoff.js';
 import { stopOnExit } from './exit-stop.js';
 import {
   defaultSafety,
@@ -397,6 +398,10 @@ export class RemoteSession {
 
   #pause(retry: number, abortSignal: AbortSignal | undefined): Promise<void> {
     const { retryBaseDelayMs, retryMaxDelayMs } = this.#config;
-    return sleep(backoffDelayMs(retry, retryBaseDelayMs, retryMaxDelayMs), abortSignal);
+    return sleep(
+      backoffDelayMs(retry, retryBaseDelayMs, retryMaxDelayMs),
+      abortSignal,
+      'The wait before retrying',
+    );
   }
 }

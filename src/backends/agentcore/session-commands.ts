@@ -1,5 +1,6 @@
 import { AbortError, BackendError, InvalidInputError, TimeoutError } from '../../errors/index.js';
 import { callDeadline } from '../../internal/call-deadline.js';
+import { sleep } from '../../internal/sleep.js';
 import {
   type AgentCoreTaskInfo,
   type AgentCoreTaskStatus,
@@ -7,7 +8,6 @@ import {
   isTaskFinished,
   type RunLongCommandOptions,
 } from './agentcore-session-types.js';
-import { sleep } from './backoff.js';
 import {
   captureCommand,
   captureTaskCommand,
@@ -120,7 +120,7 @@ export async function runLongCommand(
           exitCode: task.exitCode ?? null,
         };
       }
-      await sleep(pollIntervalMs, deadline.signal);
+      await sleep(pollIntervalMs, deadline.signal, 'The wait for the task');
     }
   } catch (error) {
     // Whatever went wrong, the command should not keep running unobserved.
